@@ -1,0 +1,48 @@
+package io.resumableupload.api;
+
+import io.resumableupload.protocol.TusError;
+import io.resumableupload.protocol.TusHeaders;
+import io.resumableupload.upload.UploadMetrics;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.inject.Singleton;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
+/** Builds every error response: {@code text/plain} {@code ERR_CODE: detail} with the catalogue's status. */
+@Singleton
+public class ErrorResponses {
+
+    private final UploadMetrics metrics;
+
+    ErrorResponses(UploadMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    /**
+     * @param request the request, to decide whether the connection must close (a body that was not read)
+     */
+    public Response of(TusError error, String detail, HttpServerRequest request) {
+        metrics.error(error.code());
+        Response.ResponseBuilder response = Response.status(error.status(), reasonPhrase(error))
+                .type(MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8")).entity(error.code() + ": " + detail + "\n");
+        if (error == TusError.UNSUPPORTED_VERSION) {
+            response.header(TusHeaders.TUS_VERSION, TusHeaders.VERSION);
+        }
+        if (request != null && !request.isEnded()) {
+            // The body was not (fully) read; closing beats reading possibly gigabytes only to discard them.
+            response.header("Connection", "close");
+        }
+        return response.build();
+    }
+
+    private static String reasonPhrase(TusError error) {
+        if (error.status() == 460) {
+            return "Checksum Mismatch";
+        }
+        if (error.status() == 423) {
+            return "Locked";
+        }
+        Response.Status standard = Response.Status.fromStatusCode(error.status());
+        return standard != null ? standard.getReasonPhrase() : "Error";
+    }
+}

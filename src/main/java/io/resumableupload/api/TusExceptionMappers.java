@@ -1,0 +1,48 @@
+package io.resumableupload.api;
+
+import io.resumableupload.protocol.TusError;
+import io.resumableupload.protocol.TusException;
+import io.resumableupload.upload.Failures;
+import io.vertx.core.http.HttpServerRequest;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+import java.util.UUID;
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
+/**
+ * The one class that turns exceptions into responses. Unexpected exceptions answer 500 with an id that is logged
+ * once with the stack trace; the body never carries a class name or a trace.
+ */
+public class TusExceptionMappers {
+
+    private static final Logger LOG = Logger.getLogger(TusExceptionMappers.class);
+
+    private final ErrorResponses errors;
+
+    TusExceptionMappers(ErrorResponses errors) {
+        this.errors = errors;
+    }
+
+    @ServerExceptionMapper
+    public Response tusError(TusException e, HttpServerRequest request) {
+        return errors.of(e.error(), e.getMessage(), request);
+    }
+
+    /** JAX-RS's own errors (405 for an unsupported method, 404 for an unknown path) keep their status. */
+    @ServerExceptionMapper
+    public Response webApplicationError(WebApplicationException e) {
+        return e.getResponse();
+    }
+
+    @ServerExceptionMapper
+    public Response unexpected(Exception e, HttpServerRequest request) {
+        if (Failures.isDatabaseUnavailable(e)) {
+            LOG.warnf("database unavailable: %s", e.getMessage());
+            return errors.of(TusError.SERVICE_UNAVAILABLE, "the database is unavailable, try again", request);
+        }
+        String errorId = UUID.randomUUID().toString();
+        LOG.errorf(e, "request %s %s failed, error id %s", request.method(), request.path(), errorId);
+        return errors.of(TusError.INTERNAL_SERVER_ERROR, "internal server error, error id " + errorId, request);
+    }
+}

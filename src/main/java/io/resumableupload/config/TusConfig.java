@@ -1,0 +1,237 @@
+package io.resumableupload.config;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.resumableupload.protocol.ChecksumAlgorithm;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** Everything the upload service reads from configuration, under {@code tus.*}. */
+@ConfigMapping(prefix = "tus")
+public interface TusConfig {
+
+    /**
+     * The URL path of the upload collection; uploads live at {@code <base-path>/<id>}. Defaults to {@code /files}.
+     */
+    @WithDefault("/files")
+    String basePath();
+
+    /**
+     * The largest upload accepted, advertised as {@code Tus-Max-Size} and enforced on every path (creation,
+     * deferred length, PATCH bodies with or without Content-Length, creation-with-upload, concatenation).
+     * Defaults to {@code 10G}.
+     */
+    @WithDefault("10G")
+    MemorySize maxSize();
+
+    /**
+     * The longest {@code Upload-Metadata} header accepted, in bytes; longer headers get 400. Defaults to
+     * {@code 4K}.
+     */
+    @WithDefault("4K")
+    MemorySize maxMetadataSize();
+
+    /** PATCH body streaming. */
+    Patch patch();
+
+    /** The checksum extension. */
+    Checksum checksum();
+
+    /** The expiration extension and the reaper. */
+    Expiration expiration();
+
+    /** The concatenation extension. */
+    Concatenation concatenation();
+
+    /** The termination extension. */
+    Termination termination();
+
+    /** GET downloads of finished uploads. */
+    Download download();
+
+    /** Where upload bytes are stored. */
+    Storage storage();
+
+    /** Per-upload locks. */
+    Lock lock();
+
+    /** Behaviour on SIGTERM. */
+    Shutdown shutdown();
+
+    /**
+     * The PostgreSQL started when no {@code quarkus.datasource.jdbc.url} is configured. Read before the
+     * application starts, by {@code EmbeddedPostgresConfigSourceFactory}; declared here for validation and docs.
+     */
+    EmbeddedPostgres embeddedPostgres();
+
+    interface EmbeddedPostgres {
+        /** Whether to start one when no datasource URL is configured. Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Where its data lives (created on first start, kept afterwards). Defaults to {@code data/postgres}. */
+        @WithDefault("data/postgres")
+        Path dataDirectory();
+    }
+
+    interface Patch {
+        /**
+         * How long a request body may send nothing before the server stores what arrived and ends the request
+         * with {@code 500 ERR_READ_TIMEOUT}. An idle timeout, reset by every byte, not a limit on the whole
+         * request. Defaults to {@code 60s} (tusd's network timeout).
+         */
+        @WithDefault("60s")
+        Duration idleTimeout();
+
+        /**
+         * Bytes received but not yet written to storage at which the server stops reading from the client
+         * until storage catches up (back-pressure). Bounds memory per upload. Defaults to {@code 1M}.
+         */
+        @WithDefault("1M")
+        MemorySize maxBufferedBytes();
+
+        /**
+         * During a long PATCH, make the received bytes durable and advance the stored offset every this many
+         * bytes, so a server crash loses at most this much of a PATCH. Defaults to {@code 64M}.
+         */
+        @WithDefault("64M")
+        MemorySize checkpointInterval();
+    }
+
+    interface Checksum {
+        /** Whether the checksum extension is offered. Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * The algorithms accepted in Upload-Checksum, advertised in Tus-Checksum-Algorithm. {@code sha1} is
+         * mandatory in the spec. Defaults to {@code sha1,sha256,sha512,md5}.
+         */
+        @WithDefault("sha1,sha256,sha512,md5")
+        Set<ChecksumAlgorithm> algorithms();
+    }
+
+    interface Expiration {
+        /** Whether unfinished uploads expire (the expiration extension). Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * An unfinished upload expires this long after its creation or its last PATCH (sliding), advertised as
+         * Upload-Expires. Defaults to {@code 24h}.
+         */
+        @WithDefault("24h")
+        Duration unfinishedAfter();
+
+        /**
+         * A finished upload expires this long after it finished. Unset (the default), finished uploads never
+         * expire.
+         */
+        Optional<Duration> finishedAfter();
+
+        /** How often the reaper deletes the bytes of expired uploads. Defaults to {@code 60s}. */
+        @WithDefault("60s")
+        Duration sweepInterval();
+
+        /**
+         * How long the record of an expired upload is kept, so requests for it get 410 rather than 404.
+         * Defaults to {@code 7d}.
+         */
+        @WithDefault("7d")
+        Duration tombstoneRetention();
+    }
+
+    interface Concatenation {
+        /** Whether the concatenation extension is offered. Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Whether a final upload may be created before its partials are finished (concatenation-unfinished).
+         * Defaults to {@code true}.
+         */
+        @WithDefault("true")
+        boolean unfinished();
+    }
+
+    interface Termination {
+        /** Whether DELETE is allowed (the termination extension). Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** Whether finished uploads may be terminated too. Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean finishedUploads();
+    }
+
+    interface Download {
+        /** Whether GET serves finished uploads. Defaults to {@code true}. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Media types (from the {@code filetype} metadata) that a browser may display inline; every other type is
+         * served as an attachment, so uploaded HTML or SVG can never run in our origin. Defaults to plain text,
+         * common images, audio and video (tusd's list, without HTML, SVG and PDF).
+         */
+        @WithDefault("text/plain,image/png,image/jpeg,image/gif,image/bmp,image/webp,audio/wave,audio/wav,audio/x-wav,"
+                + "audio/x-pn-wav,audio/webm,audio/ogg,audio/mpeg,video/webm,video/ogg,video/mp4,application/ogg")
+        List<String> inlineTypes();
+    }
+
+    interface Storage {
+        /** The storage backend. Defaults to {@code filesystem}. */
+        @WithDefault("filesystem")
+        StorageBackend backend();
+
+        /** The filesystem backend. */
+        Filesystem filesystem();
+
+        interface Filesystem {
+            /** The directory holding one file per upload; created if missing. Defaults to {@code uploads}. */
+            @WithDefault("uploads")
+            Path directory();
+
+            /**
+             * Whether bytes are fsynced before the offset that counts them is stored. Turning it off trades the
+             * guarantee that an acknowledged byte survives a power loss for speed. Defaults to {@code true}.
+             */
+            @WithDefault("true")
+            boolean fsync();
+        }
+    }
+
+    enum StorageBackend {
+        FILESYSTEM
+    }
+
+    interface Lock {
+        /** The lock backend. Defaults to {@code memory} (one replica). */
+        @WithDefault("memory")
+        LockBackend backend();
+
+        /**
+         * How long a request waits for an upload's lock after asking the holder to let go, before it gets
+         * {@code 423 ERR_LOCK_TIMEOUT}. Defaults to {@code 20s} (tusd).
+         */
+        @WithDefault("20s")
+        Duration acquireTimeout();
+    }
+
+    enum LockBackend {
+        MEMORY
+    }
+
+    interface Shutdown {
+        /**
+         * On SIGTERM, how long in-flight PATCHes get to store what they received and answer 503 before the
+         * process goes on stopping. Defaults to {@code 10s}.
+         */
+        @WithDefault("10s")
+        Duration drainTimeout();
+    }
+}

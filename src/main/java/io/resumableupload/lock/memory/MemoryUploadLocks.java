@@ -1,0 +1,83 @@
+package io.resumableupload.lock.memory;
+
+import io.resumableupload.lock.LockTimeoutException;
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.lock.UploadLocks;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/** Locks in this JVM's memory: right for exactly one replica. */
+public final class MemoryUploadLocks implements UploadLocks {
+
+    private final ConcurrentHashMap<String, Holder> holders = new ConcurrentHashMap<>();
+
+    @Override
+    public UploadLock acquire(String uploadId, Duration timeout, Runnable onReleaseRequested)
+            throws LockTimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Holder mine = new Holder(uploadId, onReleaseRequested);
+        while (true) {
+            Holder current = holders.putIfAbsent(uploadId, mine);
+            if (current == null) {
+                return mine;
+            }
+            current.requestRelease();
+            long remaining = deadline - System.nanoTime();
+            if (remaining <= 0) {
+                throw new LockTimeoutException(uploadId);
+            }
+            try {
+                current.released.get(remaining, TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                throw new LockTimeoutException(uploadId);
+            } catch (ExecutionException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    /** Number of locks held now (for tests and metrics). */
+    public int heldCount() {
+        return holders.size();
+    }
+
+    private final class Holder implements UploadLock {
+        private final String uploadId;
+        private final Runnable onReleaseRequested;
+        private final AtomicBoolean releaseRequested = new AtomicBoolean();
+        private final CompletableFuture<Void> released = new CompletableFuture<>();
+
+        Holder(String uploadId, Runnable onReleaseRequested) {
+            this.uploadId = uploadId;
+            this.onReleaseRequested = onReleaseRequested;
+        }
+
+        void requestRelease() {
+            if (releaseRequested.compareAndSet(false, true)) {
+                onReleaseRequested.run();
+            }
+        }
+
+        @Override
+        public String uploadId() {
+            return uploadId;
+        }
+
+        @Override
+        public boolean isHeld() {
+            return holders.get(uploadId) == this;
+        }
+
+        @Override
+        public void close() {
+            if (holders.remove(uploadId, this)) {
+                released.complete(null);
+            }
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package io.resumableupload.persistence;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An immutable snapshot of an upload row. Services work on snapshots, never on managed entities, because a PATCH
+ * crosses threads and outlives any persistence context.
+ *
+ * @param length the declared length, or null while deferred
+ * @param offset the committed offset: bytes durably stored and acknowledged
+ * @param concatParts for a final upload, its partials in order; empty otherwise
+ */
+public record UploadRecord(
+        String id,
+        Long length,
+        long offset,
+        String metadataRaw,
+        Map<String, String> metadata,
+        ConcatType concatType,
+        String concatRaw,
+        List<String> concatParts,
+        Instant createdAt,
+        Instant expiresAt,
+        Instant finishedAt,
+        Instant expiredAt) {
+
+    public boolean lengthDeferred() {
+        return length == null;
+    }
+
+    public boolean finished() {
+        return finishedAt != null;
+    }
+
+    public boolean isFinal() {
+        return concatType == ConcatType.FINAL;
+    }
+
+    public boolean isPartial() {
+        return concatType == ConcatType.PARTIAL;
+    }
+
+    /** Expired: the reaper took it, or its expiry time has passed and the reaper has not come by yet. */
+    public boolean expiredAt(Instant now) {
+        return expiredAt != null || (expiresAt != null && !expiresAt.isAfter(now));
+    }
+}

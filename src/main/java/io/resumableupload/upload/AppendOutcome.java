@@ -1,0 +1,24 @@
+package io.resumableupload.upload;
+
+import io.resumableupload.protocol.TusError;
+import java.time.Instant;
+
+/**
+ * How an append ended.
+ *
+ * @param uploadId the upload appended to
+ * @param offset the committed offset afterwards (bytes stored, including any this request stored before it was
+ *        stopped)
+ * @param expiresAt the upload's expiry afterwards, or null
+ * @param error null when the whole body was stored; otherwise the error to answer with
+ * @param detail the error's detail message
+ * @param bodyFullyRead false when the request was stopped before its body ended; the connection must then be
+ *        closed after the response
+ */
+public record AppendOutcome(String uploadId, long offset, Instant expiresAt, TusError error, String detail,
+        boolean bodyFullyRead) {
+
+    public boolean complete() {
+        return error == null;
+    }
+}

@@ -1,0 +1,86 @@
+package io.resumableupload.upload;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import jakarta.inject.Singleton;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/** The upload meters, exported at /q/metrics with the {@code tus_} prefix. */
+@Singleton
+public class UploadMetrics {
+
+    private final MeterRegistry registry;
+    private final Counter created;
+    private final Counter finished;
+    private final Counter terminated;
+    private final Counter expired;
+    private final Counter bytesReceived;
+    private final Counter checksumMismatches;
+    private final Timer patchDuration;
+    private final AtomicInteger inProgress = new AtomicInteger();
+
+    public UploadMetrics(MeterRegistry registry) {
+        this.registry = registry;
+        created = Counter.builder("tus.uploads.created").description("Uploads created").register(registry);
+        finished = Counter.builder("tus.uploads.finished").description("Uploads that received all their bytes")
+                .register(registry);
+        terminated = Counter.builder("tus.uploads.terminated").description("Uploads deleted by clients")
+                .register(registry);
+        expired = Counter.builder("tus.uploads.expired").description("Expired uploads reclaimed by the reaper")
+                .register(registry);
+        bytesReceived = Counter.builder("tus.bytes.received").baseUnit("bytes")
+                .description("Upload bytes durably stored and acknowledged").register(registry);
+        checksumMismatches = Counter.builder("tus.checksum.mismatches")
+                .description("Requests rejected with 460 Checksum Mismatch").register(registry);
+        patchDuration = Timer.builder("tus.patch.duration").description("Duration of requests that append bytes")
+                .publishPercentileHistogram().register(registry);
+        registry.gauge("tus.uploads.in.progress", inProgress);
+    }
+
+    public void created() {
+        created.increment();
+    }
+
+    public void finished() {
+        finished.increment();
+    }
+
+    public void terminated() {
+        terminated.increment();
+    }
+
+    public void expired() {
+        expired.increment();
+    }
+
+    public void bytesReceived(long bytes) {
+        if (bytes > 0) {
+            bytesReceived.increment(bytes);
+        }
+    }
+
+    public void checksumMismatch() {
+        checksumMismatches.increment();
+    }
+
+    public void appendStarted() {
+        inProgress.incrementAndGet();
+    }
+
+    public void appendEnded(Duration duration) {
+        inProgress.decrementAndGet();
+        patchDuration.record(duration);
+    }
+
+    /** Counts an error response by its ERR code. */
+    public void error(String code) {
+        registry.counter("tus.errors", "code", code).increment();
+    }
+
+    /** Counts a response by method and status. */
+    public void request(String method, int status) {
+        registry.counter("tus.requests", "method", method, "status", Integer.toString(status)).increment();
+    }
+}

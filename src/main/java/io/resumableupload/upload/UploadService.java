@@ -1,0 +1,664 @@
+package io.resumableupload.upload;
+
+import io.resumableupload.config.TusConfig;
+import io.resumableupload.hooks.UploadCreated;
+import io.resumableupload.hooks.UploadExpired;
+import io.resumableupload.hooks.UploadFinished;
+import io.resumableupload.hooks.UploadTerminated;
+import io.resumableupload.lock.LockTimeoutException;
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.lock.UploadLocks;
+import io.resumableupload.persistence.ConcatType;
+import io.resumableupload.persistence.UploadRecord;
+import io.resumableupload.persistence.UploadRepository;
+import io.resumableupload.protocol.TusError;
+import io.resumableupload.protocol.TusException;
+import io.resumableupload.protocol.TusExtension;
+import io.resumableupload.protocol.UploadChecksum;
+import io.resumableupload.protocol.UploadConcat;
+import io.resumableupload.protocol.UploadIds;
+import io.resumableupload.storage.AppendSink;
+import io.resumableupload.storage.ConcatenatingStorage;
+import io.resumableupload.storage.UploadStorage;
+import jakarta.enterprise.event.Event;
+import jakarta.inject.Singleton;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.jboss.logging.Logger;
+
+/** The protocol engine: every TUS operation, over the repository, the storage and the locks. */
+@Singleton
+public class UploadService {
+
+    private static final Logger LOG = Logger.getLogger(UploadService.class);
+
+    private final TusConfig config;
+    private final UploadRepository repository;
+    private final UploadStorage storage;
+    private final UploadLocks locks;
+    private final UploadIdGenerator ids;
+    private final UploadMetrics metrics;
+    private final Event<UploadCreated> createdEvent;
+    private final Event<UploadFinished> finishedEvent;
+    private final Event<UploadTerminated> terminatedEvent;
+    private final Event<UploadExpired> expiredEvent;
+    private final List<TusExtension> extensions;
+    private final Set<AppendOperation> activeAppends = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
+
+    UploadService(TusConfig config, UploadRepository repository, UploadStorage storage, UploadLocks locks,
+            UploadIdGenerator ids, UploadMetrics metrics, Event<UploadCreated> createdEvent,
+            Event<UploadFinished> finishedEvent, Event<UploadTerminated> terminatedEvent,
+            Event<UploadExpired> expiredEvent) {
+        this.config = config;
+        this.repository = repository;
+        this.storage = storage;
+        this.locks = locks;
+        this.ids = ids;
+        this.metrics = metrics;
+        this.createdEvent = createdEvent;
+        this.finishedEvent = finishedEvent;
+        this.terminatedEvent = terminatedEvent;
+        this.expiredEvent = expiredEvent;
+        this.extensions = computeExtensions(config, storage);
+    }
+
+    private static List<TusExtension> computeExtensions(TusConfig config, UploadStorage storage) {
+        List<TusExtension> list = new ArrayList<>(List.of(TusExtension.CREATION, TusExtension.CREATION_WITH_UPLOAD,
+                TusExtension.CREATION_DEFER_LENGTH));
+        if (config.termination().enabled()) {
+            list.add(TusExtension.TERMINATION);
+        }
+        if (config.checksum().enabled()) {
+            list.add(TusExtension.CHECKSUM);
+        }
+        if (config.expiration().enabled()) {
+            list.add(TusExtension.EXPIRATION);
+        }
+        if (config.concatenation().enabled() && storage instanceof ConcatenatingStorage) {
+            list.add(TusExtension.CONCATENATION);
+            if (config.concatenation().unfinished()) {
+                list.add(TusExtension.CONCATENATION_UNFINISHED);
+            }
+        }
+        return List.copyOf(list);
+    }
+
+    /** The extensions this server offers with the configured storage, in advertising order. */
+    public List<TusExtension> extensions() {
+        return extensions;
+    }
+
+    public boolean supports(TusExtension extension) {
+        return extensions.contains(extension);
+    }
+
+    // ---- creation ----
+
+    /**
+     * Creates an upload. A zero-length upload is complete at once; a final upload whose partials are all complete
+     * is assembled before this returns.
+     */
+    public UploadRecord create(CreateCommand command) {
+        requireNotDraining();
+        Instant now = Instant.now();
+        long maxSize = config.maxSize().asLongValue();
+        Long length = command.length();
+        ConcatType concatType = null;
+        List<String> parts = List.of();
+        boolean partialsFinished = false;
+        if (command.concat() != null) {
+            requireSupported(TusExtension.CONCATENATION);
+            if (command.concat() instanceof UploadConcat.Final) {
+                concatType = ConcatType.FINAL;
+                parts = command.partialIds();
+                List<UploadRecord> partials = loadPartials(parts, now);
+                length = sumLengths(partials, maxSize);
+                partialsFinished = partials.stream().allMatch(UploadRecord::finished);
+            } else {
+                concatType = ConcatType.PARTIAL;
+            }
+        }
+        if (length != null && length > maxSize) {
+            throw new TusException(TusError.MAX_SIZE_EXCEEDED,
+                    "Upload-Length " + length + " exceeds the maximum upload size of " + maxSize + " bytes");
+        }
+        String id = ids.newId();
+        if (!UploadIds.isValid(id)) {
+            // A custom generator produced something we will not use as a key or a file name.
+            LOG.errorf("the upload id generator returned an invalid id; nothing was created");
+            throw new TusException(TusError.INTERNAL_SERVER_ERROR, "could not create the upload");
+        }
+        boolean complete = concatType != ConcatType.FINAL && length != null && length == 0;
+        UploadRecord upload = new UploadRecord(id, length, 0, command.metadata().raw().orElse(null),
+                command.metadata().texts(), concatType, command.concat() == null ? null : command.concat().raw(),
+                parts, now, complete ? expiryOfFinished(now) : expiryOfUnfinished(concatType, now),
+                complete ? now : null, null);
+        try {
+            storage.create(id);
+            if (complete) {
+                storage.finish(id, 0);
+            }
+        } catch (IOException e) {
+            deleteBytesQuietly(id);
+            throw new UncheckedIOException("creating storage for a new upload failed", e);
+        }
+        try {
+            repository.insert(upload);
+        } catch (RuntimeException e) {
+            deleteBytesQuietly(id);
+            throw e;
+        }
+        metrics.created();
+        createdEvent.fire(new UploadCreated(upload));
+        if (complete) {
+            uploadFinished(id);
+        } else if (partialsFinished) {
+            assembleIfReady(id);
+            return repository.findRecord(id).orElse(upload);
+        }
+        return upload;
+    }
+
+    private List<UploadRecord> loadPartials(List<String> partialIds, Instant now) {
+        Map<String, UploadRecord> byId = new HashMap<>();
+        for (UploadRecord record : repository.findRecords(partialIds)) {
+            byId.put(record.id(), record);
+        }
+        List<UploadRecord> partials = new ArrayList<>(partialIds.size());
+        for (String partialId : partialIds) {
+            UploadRecord partial = byId.get(partialId);
+            if (partial == null) {
+                throw new TusException(TusError.INVALID_CONCAT, "partial upload " + partialId + " not found");
+            }
+            if (partial.expiredAt(now)) {
+                throw new TusException(TusError.INVALID_CONCAT, "partial upload " + partialId + " has expired");
+            }
+            if (!partial.isPartial()) {
+                throw new TusException(TusError.INVALID_CONCAT,
+                        "upload " + partialId + " was not created with Upload-Concat: partial");
+            }
+            if (partial.lengthDeferred()) {
+                throw new TusException(TusError.INVALID_CONCAT,
+                        "partial upload " + partialId + " has no Upload-Length yet");
+            }
+            if (!partial.finished() && !supports(TusExtension.CONCATENATION_UNFINISHED)) {
+                throw new TusException(TusError.UPLOAD_NOT_FINISHED, "partial upload " + partialId + " is not finished");
+            }
+            partials.add(partial);
+        }
+        return partials;
+    }
+
+    private static long sumLengths(List<UploadRecord> partials, long maxSize) {
+        long sum = 0;
+        for (UploadRecord partial : partials) {
+            sum += partial.length();
+            if (sum > maxSize || sum < 0) {
+                throw new TusException(TusError.MAX_SIZE_EXCEEDED,
+                        "the partial uploads add up to more than the maximum upload size of " + maxSize + " bytes");
+            }
+        }
+        return sum;
+    }
+
+    // ---- head ----
+
+    /**
+     * The upload's current state. Unless the upload is complete or a final upload (whose bytes no PATCH can move),
+     * it takes the lock first, which makes a stalled PATCH store what it received and let go: the offset reported
+     * is never one that is about to change.
+     */
+    public UploadRecord head(String id) {
+        UploadRecord upload = requireLive(id, Instant.now());
+        if (upload.finished() || upload.isFinal()) {
+            return upload;
+        }
+        try (UploadLock lock = acquire(id, () -> {
+        })) {
+            return requireLive(id, Instant.now());
+        }
+    }
+
+    /** The upload for a download: it must exist, not be expired, and be complete. */
+    public UploadRecord finishedUpload(String id) {
+        UploadRecord upload = requireLive(id, Instant.now());
+        if (!upload.finished()) {
+            throw new TusException(TusError.INCOMPLETE_UPLOAD,
+                    "upload has " + upload.offset() + " of " + (upload.length() == null ? "?" : upload.length()) + " bytes");
+        }
+        return upload;
+    }
+
+    // ---- append ----
+
+    /**
+     * Appends a request body. Validation and the lock happen here, on the caller's (worker) thread; the body then
+     * streams without holding a thread, and the stage completes after the outcome is committed.
+     *
+     * @throws TusException when the request cannot start (unknown upload, mismatched offset, too large...)
+     */
+    public CompletionStage<AppendOutcome> append(String id, AppendCommand command, RequestBody body) {
+        requireNotDraining();
+        UploadRecord upload = requireLive(id, Instant.now());
+        if (upload.isFinal()) {
+            throw new TusException(TusError.MODIFY_FINAL, "cannot append to a final upload");
+        }
+        ReleaseRelay relay = new ReleaseRelay();
+        UploadLock lock = acquire(id, relay::request);
+        try {
+            upload = requireLive(id, Instant.now());
+            if (upload.offset() != command.offset()) {
+                throw new TusException(TusError.MISMATCHED_OFFSET,
+                        "Upload-Offset is " + command.offset() + " but the upload is at " + upload.offset());
+            }
+            Long length = declareLength(upload, command.declaredLength());
+            long maxSize = config.maxSize().asLongValue();
+            long allowance = length != null ? length - upload.offset() : maxSize - upload.offset();
+            if (command.contentLength() > allowance) {
+                throw length != null
+                        ? new TusException(TusError.UPLOAD_SIZE_EXCEEDED, "Content-Length " + command.contentLength()
+                                + " goes past the upload's length: " + allowance + " bytes remain")
+                        : new TusException(TusError.MAX_SIZE_EXCEEDED, "Content-Length " + command.contentLength()
+                                + " goes past the maximum upload size: " + allowance + " bytes remain");
+            }
+            AppendSink sink = upload.finished() ? new FinishedUploadSink(upload.offset())
+                    : storage.openAppend(id, upload.offset());
+            TusConfig.Patch patch = config.patch();
+            AppendOperation operation = new AppendOperation(this, upload, length, lock, sink, allowance,
+                    command.checksum(), body, patch.idleTimeout(), patch.maxBufferedBytes().asLongValue(),
+                    patch.checkpointInterval().asLongValue());
+            activeAppends.add(operation);
+            metrics.appendStarted();
+            relay.attach(operation);
+            if (draining) {
+                operation.requestStop(AppendOperation.Stop.SHUTDOWN);
+            }
+            return operation.start();
+        } catch (IOException e) {
+            lock.close();
+            throw new UncheckedIOException("opening storage for upload " + id + " failed", e);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates an upload and appends the request's body to it (creation-with-upload). A body that cannot fit is
+     * rejected before anything is created; a body that fails (too long, checksum mismatch, storage failure) leaves
+     * no upload behind. An interrupted body keeps what arrived, like any append.
+     */
+    public CompletionStage<CreatedUpload> createWithBody(CreateCommand create, UploadChecksum checksum,
+            long contentLength, RequestBody body) {
+        requireSupported(TusExtension.CREATION_WITH_UPLOAD);
+        if (create.concat() instanceof UploadConcat.Final) {
+            throw new TusException(TusError.MODIFY_FINAL, "a final upload cannot carry a body");
+        }
+        long maxSize = config.maxSize().asLongValue();
+        if (create.length() != null && contentLength > create.length()) {
+            throw new TusException(TusError.UPLOAD_SIZE_EXCEEDED,
+                    "Content-Length " + contentLength + " is larger than Upload-Length " + create.length());
+        }
+        if (contentLength > maxSize) {
+            throw new TusException(TusError.MAX_SIZE_EXCEEDED,
+                    "Content-Length " + contentLength + " exceeds the maximum upload size of " + maxSize + " bytes");
+        }
+        UploadRecord upload = create(create);
+        CompletionStage<AppendOutcome> appended;
+        try {
+            appended = append(upload.id(), new AppendCommand(0, null, checksum, contentLength), body);
+        } catch (RuntimeException e) {
+            discard(upload.id());
+            throw e;
+        }
+        return appended.thenApply(outcome -> {
+            boolean discard = switch (outcome.error() == null ? TusError.INTERNAL_SERVER_ERROR : outcome.error()) {
+                case UPLOAD_SIZE_EXCEEDED, MAX_SIZE_EXCEEDED, CHECKSUM_MISMATCH, INTERNAL_SERVER_ERROR,
+                        MISMATCHED_OFFSET ->
+                    !outcome.complete();
+                default -> false;
+            };
+            if (discard) {
+                discard(upload.id());
+            }
+            return new CreatedUpload(upload, outcome, discard);
+        });
+    }
+
+    /**
+     * The result of a creation-with-upload.
+     *
+     * @param discarded true when the body failed and the new upload was deleted again
+     */
+    public record CreatedUpload(UploadRecord upload, AppendOutcome append, boolean discarded) {
+    }
+
+    /** Deletes an upload this server just created and could not fill (no termination event). */
+    private void discard(String id) {
+        try {
+            repository.deleteRecord(id);
+        } finally {
+            deleteBytesQuietly(id);
+        }
+    }
+
+    /** Applies an Upload-Length sent with an append; returns the upload's length afterwards (null if deferred). */
+    private Long declareLength(UploadRecord upload, Long declared) {
+        Long length = upload.length();
+        if (declared == null) {
+            return length;
+        }
+        if (length != null) {
+            if (length.longValue() != declared) {
+                throw new TusException(TusError.INVALID_UPLOAD_LENGTH,
+                        "Upload-Length is already " + length + " and cannot change");
+            }
+            return length;
+        }
+        if (!supports(TusExtension.CREATION_DEFER_LENGTH)) {
+            throw new TusException(TusError.NOT_IMPLEMENTED, "creation-defer-length is not supported");
+        }
+        if (declared < upload.offset()) {
+            throw new TusException(TusError.INVALID_UPLOAD_LENGTH,
+                    "Upload-Length " + declared + " is smaller than the offset " + upload.offset());
+        }
+        long maxSize = config.maxSize().asLongValue();
+        if (declared > maxSize) {
+            throw new TusException(TusError.MAX_SIZE_EXCEEDED,
+                    "Upload-Length " + declared + " exceeds the maximum upload size of " + maxSize + " bytes");
+        }
+        if (!repository.declareLength(upload.id(), declared)) {
+            throw new TusException(TusError.INVALID_UPLOAD_LENGTH, "Upload-Length has already been declared");
+        }
+        return declared;
+    }
+
+    void appendEnded(AppendOperation operation, Duration duration) {
+        if (activeAppends.remove(operation)) {
+            metrics.appendEnded(duration);
+        }
+    }
+
+    /** Called once per upload, by the request whose compare-and-set completed it. */
+    void uploadFinished(String id) {
+        UploadRecord upload = repository.findRecord(id).orElse(null);
+        if (upload == null) {
+            return;
+        }
+        metrics.finished();
+        finishedEvent.fire(new UploadFinished(upload));
+        if (upload.isPartial()) {
+            for (String finalId : repository.findFinalsWaitingOn(id)) {
+                try {
+                    assembleIfReady(finalId);
+                } catch (RuntimeException e) {
+                    LOG.errorf(e, "assembling final upload %s failed; the reaper will retry", finalId);
+                }
+            }
+        }
+    }
+
+    Instant expiryAfterAppend(boolean finishing, Instant now) {
+        return finishing ? expiryOfFinished(now) : expiryOfUnfinished(null, now);
+    }
+
+    private Instant expiryOfUnfinished(ConcatType concatType, Instant now) {
+        // A final upload receives no PATCH; it lives as long as its partials (expiring one cascades to it).
+        if (!config.expiration().enabled() || concatType == ConcatType.FINAL) {
+            return null;
+        }
+        return now.plus(config.expiration().unfinishedAfter());
+    }
+
+    private Instant expiryOfFinished(Instant now) {
+        return config.expiration().finishedAfter().map(now::plus).orElse(null);
+    }
+
+    UploadMetrics metrics() {
+        return metrics;
+    }
+
+    UploadStorage storage() {
+        return storage;
+    }
+
+    UploadRepository repository() {
+        return repository;
+    }
+
+    // ---- concatenation ----
+
+    /**
+     * Assembles a final upload if all its partials are complete; a no-op otherwise or if it already is. Safe to
+     * call repeatedly and concurrently: the final's lock and its finished flag make it happen once.
+     */
+    public void assembleIfReady(String finalId) {
+        UploadRecord finalUpload = repository.findRecord(finalId).orElse(null);
+        if (finalUpload == null || finalUpload.finished() || finalUpload.expiredAt() != null || !allFinished(finalUpload)) {
+            return;
+        }
+        try (UploadLock lock = acquire(finalId, () -> {
+        })) {
+            finalUpload = repository.findRecord(finalId).orElse(null);
+            if (finalUpload == null || finalUpload.finished() || !allFinished(finalUpload)) {
+                return;
+            }
+            long written = ((ConcatenatingStorage) storage).concatenate(finalId, finalUpload.concatParts());
+            if (written != finalUpload.length()) {
+                throw new IllegalStateException("final upload " + finalId + " assembled " + written
+                        + " bytes, expected " + finalUpload.length());
+            }
+            storage.finish(finalId, written);
+            if (lock.isHeld() && repository.finishFinal(finalId, written, expiryOfFinished(Instant.now()))) {
+                uploadFinished(finalId);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("assembling final upload " + finalId + " failed", e);
+        }
+    }
+
+    private boolean allFinished(UploadRecord finalUpload) {
+        Set<String> distinct = new LinkedHashSet<>(finalUpload.concatParts());
+        List<UploadRecord> partials = repository.findRecords(List.copyOf(distinct));
+        return partials.size() == distinct.size() && partials.stream().allMatch(p -> p.finished() && p.expiredAt() == null);
+    }
+
+    // ---- termination ----
+
+    /** Deletes an upload (termination); a PATCH in flight is asked to stop first. */
+    public void terminate(String id) {
+        requireSupported(TusExtension.TERMINATION);
+        UploadRecord upload = requireLive(id, Instant.now());
+        if (upload.finished() && !config.termination().finishedUploads()) {
+            throw new TusException(TusError.TERMINATION_REJECTED, "finished uploads cannot be terminated");
+        }
+        try (UploadLock lock = acquire(id, () -> {
+        })) {
+            if (!repository.deleteRecord(id)) {
+                throw new TusException(TusError.UPLOAD_NOT_FOUND);
+            }
+            deleteBytesQuietly(id);
+            // A final upload still waiting for this partial can never complete.
+            for (String finalId : repository.findFinalsWaitingOn(id)) {
+                if (repository.deleteRecord(finalId)) {
+                    deleteBytesQuietly(finalId);
+                }
+            }
+        }
+        metrics.terminated();
+        terminatedEvent.fire(new UploadTerminated(id));
+    }
+
+    // ---- expiration ----
+
+    /**
+     * Reclaims an upload whose expiry has passed: deletes its bytes and leaves a tombstone (so it answers 410).
+     * Skips uploads that are busy or no longer due.
+     *
+     * @return true when the upload was expired by this call
+     */
+    public boolean expire(String id) {
+        Instant now = Instant.now();
+        try (UploadLock lock = locks.acquire(id, Duration.ofSeconds(1), () -> {
+        })) {
+            UploadRecord upload = repository.findRecord(id).orElse(null);
+            if (upload == null || upload.expiredAt() != null || !upload.expiredAt(now)) {
+                return false;
+            }
+            storage.delete(id);
+            if (!repository.markExpired(id, now)) {
+                return false;
+            }
+            for (String finalId : repository.findFinalsWaitingOn(id)) {
+                if (repository.expireNow(finalId, now)) {
+                    deleteBytesQuietly(finalId);
+                }
+            }
+        } catch (LockTimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } catch (IOException e) {
+            LOG.warnf(e, "deleting the bytes of expired upload %s failed; will retry", id);
+            return false;
+        }
+        metrics.expired();
+        expiredEvent.fire(new UploadExpired(id));
+        return true;
+    }
+
+    // ---- shutdown ----
+
+    /**
+     * Stops accepting appends and makes every append in flight store what it received and answer 503, waiting up
+     * to {@code timeout} for them.
+     *
+     * @return the number of appends that had not ended when the timeout passed
+     */
+    public int drain(Duration timeout) {
+        draining = true;
+        List<CompletableFuture<AppendOutcome>> pending = new ArrayList<>();
+        for (AppendOperation operation : activeAppends) {
+            operation.requestStop(AppendOperation.Stop.SHUTDOWN);
+            pending.add(operation.outcome().toCompletableFuture());
+        }
+        try {
+            CompletableFuture.allOf(pending.toArray(CompletableFuture[]::new)).get(timeout.toMillis(),
+                    TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException e) {
+            LOG.warnf("%d uploads were still storing their bytes when the drain timeout passed", activeAppends.size());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return activeAppends.size();
+    }
+
+    public boolean draining() {
+        return draining;
+    }
+
+    // ---- helpers ----
+
+    private void requireNotDraining() {
+        if (draining) {
+            throw new TusException(TusError.SERVER_SHUTDOWN, "the server is shutting down; retry on another instance");
+        }
+    }
+
+    private void requireSupported(TusExtension extension) {
+        if (!supports(extension)) {
+            throw new TusException(TusError.NOT_IMPLEMENTED, extension.headerName() + " is not supported");
+        }
+    }
+
+    /** The upload, if the id is well-formed, the row exists and it has not expired. */
+    private UploadRecord requireLive(String id, Instant now) {
+        if (!UploadIds.isValid(id)) {
+            throw new TusException(TusError.UPLOAD_NOT_FOUND);
+        }
+        UploadRecord upload = repository.findRecord(id)
+                .orElseThrow(() -> new TusException(TusError.UPLOAD_NOT_FOUND));
+        if (upload.expiredAt(now)) {
+            throw new TusException(TusError.UPLOAD_EXPIRED);
+        }
+        return upload;
+    }
+
+    private UploadLock acquire(String id, Runnable onReleaseRequested) {
+        try {
+            return locks.acquire(id, config.lock().acquireTimeout(), onReleaseRequested);
+        } catch (LockTimeoutException e) {
+            throw new TusException(TusError.LOCK_TIMEOUT);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new TusException(TusError.SERVICE_UNAVAILABLE, "interrupted while waiting for the upload's lock");
+        }
+    }
+
+    private void deleteBytesQuietly(String id) {
+        try {
+            storage.delete(id);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf(e, "deleting the bytes of upload %s failed; they are orphaned", id);
+        }
+    }
+
+    /** Forwards a release request that may arrive before the operation holding the lock exists. */
+    private static final class ReleaseRelay {
+        private AppendOperation operation;
+        private boolean requested;
+
+        synchronized void request() {
+            requested = true;
+            if (operation != null) {
+                operation.requestStop(AppendOperation.Stop.RELEASE_REQUESTED);
+            }
+        }
+
+        synchronized void attach(AppendOperation operation) {
+            this.operation = operation;
+            if (requested) {
+                operation.requestStop(AppendOperation.Stop.RELEASE_REQUESTED);
+            }
+        }
+    }
+
+    /** The sink of an already complete upload: nothing may be written, and its offset stays. */
+    private record FinishedUploadSink(long offset) implements AppendSink {
+        @Override
+        public void write(ByteBuffer[] batch) throws IOException {
+            throw new IOException("upload is already complete");
+        }
+
+        @Override
+        public long sync() {
+            return offset;
+        }
+
+        @Override
+        public long checkpoint() {
+            return offset;
+        }
+
+        @Override
+        public void close() {
+        }
+    }
+}
