@@ -1,0 +1,71 @@
+package io.resumableupload;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Keeps the package rules of DESIGN.md §2: protocol/ is pure Java, and dependencies point down only (nothing
+ * imports api/, and the protocol imports nothing of ours).
+ */
+class ArchitectureTest {
+
+    private static final Path SOURCES = Path.of("src/main/java/io/resumableupload");
+    private static final Pattern IMPORT = Pattern.compile("^import\\s+(?:static\\s+)?([\\w.]+)", Pattern.MULTILINE);
+
+    @Test
+    void protocol_imports_only_the_jdk() throws IOException {
+        assertEquals(List.of(), violations("protocol", name -> name.startsWith("java.")
+                || name.startsWith("io.resumableupload.protocol.")));
+    }
+
+    @Test
+    void nothing_imports_the_api_package() throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String pkg : List.of("protocol", "upload", "persistence", "storage", "lock", "hooks", "ops", "config")) {
+            found.addAll(violations(pkg, name -> !name.startsWith("io.resumableupload.api.")));
+        }
+        assertEquals(List.of(), found);
+    }
+
+    @Test
+    void storage_and_locks_do_not_know_the_engine() throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String pkg : List.of("storage", "lock", "persistence")) {
+            found.addAll(violations(pkg, name -> !name.startsWith("io.resumableupload.upload.")
+                    && !name.startsWith("io.resumableupload.api.")));
+        }
+        assertEquals(List.of(), found);
+    }
+
+    interface Allowed {
+        boolean test(String importedName);
+    }
+
+    static List<String> violations(String pkg, Allowed allowed) throws IOException {
+        Path dir = SOURCES.resolve(pkg);
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        List<String> found = new ArrayList<>();
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {
+                Matcher m = IMPORT.matcher(Files.readString(file));
+                while (m.find()) {
+                    if (!allowed.test(m.group(1))) {
+                        found.add(SOURCES.relativize(file) + " imports " + m.group(1));
+                    }
+                }
+            }
+        }
+        return found;
+    }
+}

@@ -1,0 +1,152 @@
+package io.resumableupload.api;
+
+import static io.resumableupload.support.Tus.tus;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.FinishedEvents;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.Tus;
+import jakarta.inject.Inject;
+import java.net.URL;
+import java.time.Duration;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** PATCH: RELIABILITY A7-A11, B15. */
+@QuarkusTest
+class PatchTest {
+
+    @TestHTTPResource("/")
+    URL root;
+
+    @Inject
+    FinishedEvents finishedEvents;
+
+    @Test
+    void patches_append_in_order_and_the_last_completes_the_upload() {
+        byte[] data = Tus.randomBytes(30_000, 7);
+        String path = Tus.create(data.length);
+        Tus.patch(path, 0, Arrays.copyOfRange(data, 0, 10_000)).then().statusCode(204).header("Upload-Offset", "10000")
+                .header("Upload-Expires", startsWith(""));
+        Tus.patch(path, 10_000, Arrays.copyOfRange(data, 10_000, 30_000)).then().statusCode(204)
+                .header("Upload-Offset", "30000");
+        assertArrayEquals(data, Tus.download(path));
+    }
+
+    /** Spec: 415 when Content-Type is not application/offset+octet-stream. RELIABILITY A7. */
+    @ParameterizedTest
+    @ValueSource(strings = { "text/plain", "application/octet-stream", "" })
+    void wrong_content_type_is_415_and_changes_nothing(String contentType) {
+        String path = Tus.create(10);
+        var request = tus().header("Upload-Offset", 0).body(new byte[5]);
+        if (!contentType.isEmpty()) {
+            request.contentType(contentType);
+        }
+        request.patch(path).then().statusCode(415).body(startsWith("ERR_INVALID_CONTENT_TYPE"));
+        assertEquals(0, Tus.offset(path));
+    }
+
+    /** RELIABILITY A8. */
+    @ParameterizedTest
+    @ValueSource(strings = { "-1", "1.5", "abc", "" })
+    void invalid_offset_is_400_and_changes_nothing(String offset) {
+        String path = Tus.create(10);
+        var request = tus().contentType(Tus.OFFSET_STREAM).body(new byte[5]);
+        if (!offset.isEmpty()) {
+            request.header("Upload-Offset", offset);
+        }
+        request.patch(path).then().statusCode(400).body(startsWith("ERR_INVALID_OFFSET"));
+        assertEquals(0, Tus.offset(path));
+    }
+
+    /** Spec: "If the offsets do not match, the Server MUST respond with 409 ... without modifying the upload". A9. */
+    @ParameterizedTest
+    @ValueSource(longs = { 0, 6, 100 })
+    void offset_mismatch_is_409_and_stores_nothing(long offset) {
+        byte[] first = Tus.randomBytes(5, 1);
+        String path = Tus.create(10);
+        Tus.patch(path, 0, first).then().statusCode(204);
+        Tus.patch(path, offset, new byte[5]).then().statusCode(409).body(startsWith("ERR_MISMATCHED_OFFSET"));
+        assertEquals(5, Tus.offset(path));
+        Tus.patch(path, 5, new byte[5]).then().statusCode(204);
+        assertArrayEquals(first, Arrays.copyOf(Tus.download(path), 5));
+    }
+
+    /** RELIABILITY A10(a): with Content-Length, 413 before storing anything. */
+    @Test
+    void body_longer_than_the_rest_of_the_upload_is_413_before_storing() {
+        String path = Tus.create(10 * 1024);
+        Tus.patch(path, 0, new byte[50 * 1024]).then().statusCode(413).body(startsWith("ERR_UPLOAD_SIZE_EXCEEDED"));
+        assertEquals(0, Tus.offset(path));
+    }
+
+    /** RELIABILITY A10(b): chunked, 413 with exactly the upload's length stored and those bytes intact. */
+    @Test
+    void chunked_body_longer_than_the_upload_stores_exactly_the_length_then_413() throws Exception {
+        byte[] data = Tus.randomBytes(50 * 1024, 9);
+        String path = Tus.create(10 * 1024);
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.patchHead(path, 0, "Transfer-Encoding: chunked\r\n");
+            for (int i = 0; i < 50; i++) {
+                http.chunk(Arrays.copyOfRange(data, i * 1024, (i + 1) * 1024));
+            }
+            http.lastChunk();
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
+            assertEquals(413, response.status());
+        }
+        assertEquals(10 * 1024, Tus.offset(path));
+        assertArrayEquals(Arrays.copyOf(data, 10 * 1024), Tus.download(path));
+    }
+
+    /** RELIABILITY A11: an empty PATCH at the end of a complete upload is a no-op 204; a byte more is 413. */
+    @Test
+    void patching_a_complete_upload() {
+        byte[] data = Tus.randomBytes(100, 11);
+        String path = Tus.upload(data);
+        Tus.patch(path, 100, new byte[0]).then().statusCode(204).header("Upload-Offset", "100");
+        Tus.patch(path, 100, new byte[1]).then().statusCode(413);
+        assertArrayEquals(data, Tus.download(path));
+    }
+
+    /**
+     * RELIABILITY B15: the completing PATCH succeeded but the client never saw the answer. It retries: HEAD shows
+     * offset == length, the repeated PATCH is a no-op, and the finish event fired exactly once.
+     */
+    @Test
+    void completion_happens_exactly_once() {
+        byte[] data = Tus.randomBytes(1000, 12);
+        String path = Tus.create(data.length);
+        Tus.patch(path, 0, data).then().statusCode(204);
+        Tus.head(path).then().header("Upload-Offset", "1000").header("Upload-Length", "1000");
+        Tus.patch(path, 0, data).then().statusCode(409);
+        Tus.patch(path, 1000, new byte[0]).then().statusCode(204).header("Upload-Offset", "1000");
+        assertEquals(1, finishedEvents.count(Tus.idOf(path)));
+    }
+
+    @Test
+    void patch_to_an_unknown_upload_is_404() {
+        Tus.patch("/files/AAAAAAAAAAAAAAAAAAAAAA", 0, new byte[1]).then().statusCode(404);
+    }
+
+    @Test
+    void patch_without_tus_resumable_is_412_and_stores_nothing() {
+        String path = Tus.create(10);
+        io.restassured.RestAssured.given().header("Upload-Offset", 0).contentType(Tus.OFFSET_STREAM).body(new byte[5])
+                .patch(path).then().statusCode(412);
+        assertEquals(0, Tus.offset(path));
+    }
+
+    @Test
+    void a_large_patch_streams_and_survives_checkpoints() {
+        byte[] data = Tus.randomBytes(5 * 1024 * 1024 + 17, 13);
+        String path = Tus.create(data.length);
+        Tus.patch(path, 0, data).then().statusCode(204).header("Upload-Offset", String.valueOf(data.length));
+        assertEquals(Tus.sha256(data), Tus.sha256(Tus.download(path)));
+    }
+}

@@ -1,0 +1,49 @@
+package io.resumableupload.ops;
+
+import static io.resumableupload.support.Tus.tus;
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.containsString;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.hasItems;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Tus;
+import org.junit.jupiter.api.Test;
+
+/** Health probes and Prometheus metrics. */
+@QuarkusTest
+class OperationsTest {
+
+    @Test
+    void readiness_checks_database_and_storage() {
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+                .body("checks.name", hasItems("upload storage", "accepting uploads", "Database connections health check"));
+    }
+
+    @Test
+    void liveness_and_startup_are_up() {
+        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
+    void metrics_count_uploads_bytes_requests_and_errors() {
+        String path = Tus.create(10);
+        Tus.patch(path, 0, new byte[10]).then().statusCode(204);
+        Tus.patch(path, 3, new byte[1]).then().statusCode(409);
+        tus().header("Upload-Offset", 0).header("Upload-Checksum", "sha1 AAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+                .contentType(Tus.OFFSET_STREAM).body(new byte[1]).patch(Tus.create(1)).then().statusCode(460);
+        tus().delete(Tus.create(1)).then().statusCode(204);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(containsString("tus_uploads_created_total"))
+                .body(containsString("tus_uploads_finished_total"))
+                .body(containsString("tus_uploads_terminated_total"))
+                .body(containsString("tus_bytes_received_bytes_total"))
+                .body(containsString("tus_uploads_in_progress"))
+                .body(containsString("tus_patch_duration_seconds_bucket"))
+                .body(containsString("tus_checksum_mismatches_total"))
+                .body(containsString("tus_requests_total{method=\"PATCH\",status=\"204\"}"))
+                .body(containsString("tus_errors_total{code=\"ERR_MISMATCHED_OFFSET\"}"))
+                .body(containsString("tus_errors_total{code=\"ERR_CHECKSUM_MISMATCH\"}"));
+    }
+}

@@ -1,0 +1,31 @@
+package io.resumableupload.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class UploadConcatTest {
+
+    @Test
+    void parses_partial() {
+        assertInstanceOf(UploadConcat.Partial.class, UploadConcat.parse("partial"));
+    }
+
+    @Test
+    void parses_final_with_relative_and_absolute_urls() {
+        UploadConcat.Final parsed = (UploadConcat.Final) UploadConcat.parse("final;/files/a http://host/files/b  /files/a");
+        assertEquals(List.of("/files/a", "http://host/files/b", "/files/a"), parsed.partialUrls());
+        assertEquals("final;/files/a http://host/files/b  /files/a", parsed.raw());
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = { "final;", "final; ", "final", "partial;", "Partial", "merge;/files/a", "" })
+    void rejects_malformed_values(String raw) {
+        assertEquals(TusError.INVALID_CONCAT, assertThrows(TusException.class, () -> UploadConcat.parse(raw)).error());
+    }
+}

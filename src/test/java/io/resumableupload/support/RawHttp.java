@@ -1,0 +1,121 @@
+package io.resumableupload.support;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * A request over a raw socket, for what HTTP clients will not do: stop mid-body, stall, reset, lie about
+ * Content-Length, send chunked bodies of our choosing.
+ */
+public final class RawHttp implements AutoCloseable {
+
+    private final Socket socket;
+    private final OutputStream out;
+    private final InputStream in;
+
+    private RawHttp(Socket socket) throws IOException {
+        this.socket = socket;
+        this.out = socket.getOutputStream();
+        this.in = socket.getInputStream();
+    }
+
+    public static RawHttp connect(int port) throws IOException {
+        Socket socket = new Socket("localhost", port);
+        socket.setTcpNoDelay(true);
+        return new RawHttp(socket);
+    }
+
+    /** Sends a PATCH request head for {@code path} with the given extra header lines (each ending in CRLF). */
+    public RawHttp patchHead(String path, long offset, String extraHeaders) throws IOException {
+        return send("PATCH " + path + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: " + offset
+                + "\r\nContent-Type: application/offset+octet-stream\r\n" + extraHeaders + "\r\n");
+    }
+
+    public RawHttp send(String text) throws IOException {
+        return send(text.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    public RawHttp send(byte[] bytes) throws IOException {
+        out.write(bytes);
+        out.flush();
+        return this;
+    }
+
+    /** Sends {@code bytes} as one chunk of a chunked body. */
+    public RawHttp chunk(byte[] bytes) throws IOException {
+        send(Integer.toHexString(bytes.length) + "\r\n");
+        send(bytes);
+        return send("\r\n");
+    }
+
+    public RawHttp lastChunk() throws IOException {
+        return send("0\r\n\r\n");
+    }
+
+    /** Half-closes: the server sees FIN (end of stream) after what was sent. */
+    public void shutdownOutput() throws IOException {
+        socket.shutdownOutput();
+    }
+
+    /** Closes with SO_LINGER 0: the server sees a TCP RST. */
+    public void reset() throws IOException {
+        socket.setSoLinger(true, 0);
+        socket.close();
+    }
+
+    /** Reads the response status line and headers (not the body), or null when the connection closes first. */
+    public Response readResponse(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        ByteArrayOutputStream head = new ByteArrayOutputStream();
+        try {
+            int b;
+            while ((b = in.read()) >= 0) {
+                head.write(b);
+                byte[] h = head.toByteArray();
+                int n = h.length;
+                if (n >= 4 && h[n - 4] == '\r' && h[n - 3] == '\n' && h[n - 2] == '\r' && h[n - 1] == '\n') {
+                    String text = head.toString(StandardCharsets.ISO_8859_1);
+                    if (text.startsWith("HTTP/1.1 100")) {
+                        head.reset();
+                        continue;
+                    }
+                    return new Response(text);
+                }
+            }
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+
+    /** A response head. */
+    public record Response(String head) {
+        public int status() {
+            return Integer.parseInt(head.substring(9, 12));
+        }
+
+        public String header(String name) {
+            for (String line : head.split("\r\n")) {
+                int colon = line.indexOf(':');
+                if (colon > 0 && line.substring(0, colon).trim().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+                    return line.substring(colon + 1).trim();
+                }
+            }
+            return null;
+        }
+    }
+}
