@@ -26,6 +26,12 @@ public record UploadRecord(
         Instant finishedAt,
         Instant expiredAt) {
 
+    /** This upload after an append or an assembly moved its offset (and maybe finished it). */
+    public UploadRecord withProgress(Long length, long offset, Instant expiresAt, Instant finishedAt) {
+        return new UploadRecord(id, length, offset, metadataRaw, metadata, concatType, concatRaw, concatParts, createdAt,
+                expiresAt, finishedAt, expiredAt);
+    }
+
     public boolean lengthDeferred() {
         return length == null;
     }

@@ -219,10 +219,41 @@ final class AppendOperation {
             return;
         }
         if (!pending.isEmpty() && stop != Stop.STORAGE_FAILED) {
-            writeBatch();
+            if (ended && !checkpointing) {
+                writeLastBatchAndCommit();
+            } else {
+                writeBatch();
+            }
         } else if ((ended || stop != null) && !checkpointing) {
             commit();
         }
+    }
+
+    /** The whole body is in: write what is left and commit in one worker job (one thread hop, not two). */
+    private void writeLastBatchAndCommit() {
+        ByteBuffer[] batch = takePending();
+        committing = true;
+        cancelIdleTimer();
+        context.executeBlocking(() -> {
+            try {
+                write(batch);
+            } catch (IOException | RuntimeException e) {
+                storageFailure = e;
+            }
+            complete(commitOnWorker());
+            return null;
+        }, false).onFailure(e -> complete(failed(TusError.INTERNAL_SERVER_ERROR, "internal error", e)));
+    }
+
+    private ByteBuffer[] takePending() {
+        ByteBuffer[] batch = new ByteBuffer[pending.size()];
+        int i = 0;
+        for (Buffer chunk : pending) {
+            batch[i++] = chunk.getByteBuf().nioBuffer();
+        }
+        pending.clear();
+        pendingBytes = 0;
+        return batch;
     }
 
     /** Makes bytes durable and advances the offset while the next batches keep being written. */
@@ -243,14 +274,7 @@ final class AppendOperation {
     }
 
     private void writeBatch() {
-        ByteBuffer[] batch = new ByteBuffer[pending.size()];
-        int i = 0;
-        for (Buffer chunk : pending) {
-            batch[i++] = chunk.getByteBuf().nioBuffer();
-        }
-        long batchBytes = pendingBytes;
-        pending.clear();
-        pendingBytes = 0;
+        ByteBuffer[] batch = takePending();
         writing = true;
         context.executeBlocking(() -> {
             write(batch);
@@ -268,7 +292,6 @@ final class AppendOperation {
             }
             pump();
         });
-        LOG.tracef("upload %s: writing %d bytes", upload.id(), batchBytes);
     }
 
     private void commit() {
@@ -388,7 +411,7 @@ final class AppendOperation {
         expiresAt = newExpiry;
         if (finishing) {
             finished = true;
-            service.uploadFinished(upload.id());
+            service.uploadFinished(upload.withProgress(length, durable, newExpiry, now));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.resumableupload.upload;
 
+import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientException;
 
@@ -16,7 +17,21 @@ public final class Failures {
                     || t.getClass().getName().equals("org.hibernate.exception.JDBCConnectionException")) {
                 return true;
             }
+            if (t instanceof SQLException sql && isUnavailableState(sql)) {
+                return true;
+            }
         }
         return false;
+    }
+
+    private static boolean isUnavailableState(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null) {
+            // Agroal's pool gives no SQLState when no connection frees up in time.
+            return e.getMessage() != null && e.getMessage().contains("acquisition timeout");
+        }
+        // 08: connection exception; 53: insufficient resources; 57P01-03: admin shutdown, crash, cannot connect now.
+        return state.startsWith("08") || state.startsWith("53") || state.equals("57P01") || state.equals("57P02")
+                || state.equals("57P03");
     }
 }

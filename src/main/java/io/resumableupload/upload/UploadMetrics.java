@@ -5,6 +5,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.inject.Singleton;
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** The upload meters, exported at /q/metrics with the {@code tus_} prefix. */
@@ -20,6 +22,9 @@ public class UploadMetrics {
     private final Counter checksumMismatches;
     private final Timer patchDuration;
     private final AtomicInteger inProgress = new AtomicInteger();
+    // Tagged counters are looked up once per tag combination, not built per request.
+    private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
 
     public UploadMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -76,11 +81,12 @@ public class UploadMetrics {
 
     /** Counts an error response by its ERR code. */
     public void error(String code) {
-        registry.counter("tus.errors", "code", code).increment();
+        errorCounters.computeIfAbsent(code, c -> registry.counter("tus.errors", "code", c)).increment();
     }
 
     /** Counts a response by method and status. */
     public void request(String method, int status) {
-        registry.counter("tus.requests", "method", method, "status", Integer.toString(status)).increment();
+        requestCounters.computeIfAbsent(method + ' ' + status,
+                key -> registry.counter("tus.requests", "method", method, "status", Integer.toString(status))).increment();
     }
 }

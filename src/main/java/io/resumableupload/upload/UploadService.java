@@ -167,7 +167,7 @@ public class UploadService {
         metrics.created();
         createdEvent.fire(new UploadCreated(upload));
         if (complete) {
-            uploadFinished(id);
+            uploadFinished(upload);
         } else if (partialsFinished) {
             assembleIfReady(id);
             return repository.findRecord(id).orElse(upload);
@@ -255,14 +255,17 @@ public class UploadService {
      */
     public CompletionStage<AppendOutcome> append(String id, AppendCommand command, RequestBody body) {
         requireNotDraining();
-        UploadRecord upload = requireLive(id, Instant.now());
-        if (upload.isFinal()) {
-            throw new TusException(TusError.MODIFY_FINAL, "cannot append to a final upload");
+        if (!UploadIds.isValid(id)) {
+            throw new TusException(TusError.UPLOAD_NOT_FOUND);
         }
+        // Lock first, then read once: what we read cannot change until we let go.
         ReleaseRelay relay = new ReleaseRelay();
         UploadLock lock = acquire(id, relay::request);
         try {
-            upload = requireLive(id, Instant.now());
+            UploadRecord upload = requireLive(id, Instant.now());
+            if (upload.isFinal()) {
+                throw new TusException(TusError.MODIFY_FINAL, "cannot append to a final upload");
+            }
             if (upload.offset() != command.offset()) {
                 throw new TusException(TusError.MISMATCHED_OFFSET,
                         "Upload-Offset is " + command.offset() + " but the upload is at " + upload.offset());
@@ -395,12 +398,9 @@ public class UploadService {
         }
     }
 
-    /** Called once per upload, by the request whose compare-and-set completed it. */
-    void uploadFinished(String id) {
-        UploadRecord upload = repository.findRecord(id).orElse(null);
-        if (upload == null) {
-            return;
-        }
+    /** Called once per upload, by the request whose compare-and-set completed it, with the upload as it is now. */
+    void uploadFinished(UploadRecord upload) {
+        String id = upload.id();
         metrics.finished();
         finishedEvent.fire(new UploadFinished(upload));
         if (upload.isPartial()) {
@@ -465,8 +465,10 @@ public class UploadService {
                         + " bytes, expected " + finalUpload.length());
             }
             storage.finish(finalId, written);
-            if (lock.isHeld() && repository.finishFinal(finalId, written, expiryOfFinished(Instant.now()))) {
-                uploadFinished(finalId);
+            Instant now = Instant.now();
+            Instant expiresAt = expiryOfFinished(now);
+            if (lock.isHeld() && repository.finishFinal(finalId, written, expiresAt, now)) {
+                uploadFinished(finalUpload.withProgress(written, written, expiresAt, now));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("assembling final upload " + finalId + " failed", e);

@@ -20,10 +20,12 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
 
     private final Path directory;
     private final boolean fsync;
+    private final DirectorySync directorySync;
 
     public FileSystemStorage(Path directory, boolean fsync) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
         this.fsync = fsync;
+        this.directorySync = new DirectorySync(this.directory);
     }
 
     @Override
@@ -40,18 +42,21 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
         return file;
     }
 
+    /**
+     * Nothing to do: the file appears with the first append (or the assembly of a final upload). Creating it here
+     * would cost a file and a directory fsync per POST for nothing; the database row is what says the upload exists,
+     * and a missing file simply means no bytes yet.
+     */
     @Override
-    public void create(String uploadId) throws IOException {
-        try (FileChannel channel = FileChannel.open(fileOf(uploadId), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-            syncIfEnabled(channel);
-        }
-        syncDirectory();
+    public void create(String uploadId) {
+        fileOf(uploadId);
     }
 
     @Override
     public AppendSink openAppend(String uploadId, long committedOffset) throws IOException {
-        FileChannel channel = FileChannel.open(fileOf(uploadId), StandardOpenOption.WRITE);
+        Path file = fileOf(uploadId);
+        boolean created = !Files.exists(file);
+        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         try {
             long size = channel.size();
             if (size < committedOffset) {
@@ -63,7 +68,7 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
                 channel.truncate(committedOffset);
             }
             channel.position(committedOffset);
-            return new FileAppendSink(channel, committedOffset);
+            return new FileAppendSink(channel, committedOffset, created);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -90,7 +95,7 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
     @Override
     public long concatenate(String finalId, List<String> partialIds) throws IOException {
         long total = 0;
-        try (FileChannel target = FileChannel.open(fileOf(finalId), StandardOpenOption.WRITE,
+        try (FileChannel target = FileChannel.open(fileOf(finalId), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
             for (String partialId : partialIds) {
                 try (FileChannel source = FileChannel.open(fileOf(partialId), StandardOpenOption.READ)) {
@@ -105,6 +110,7 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
             }
             syncIfEnabled(target);
         }
+        syncDirectory();
         return total;
     }
 
@@ -120,27 +126,22 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
         }
     }
 
+    /** Makes new directory entries durable; concurrent callers share one fsync (see {@link DirectorySync}). */
     private void syncDirectory() throws IOException {
-        if (!fsync) {
-            return;
-        }
-        // Makes the new directory entry durable (Linux allows fsync on a directory opened for reading).
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-            dir.force(true);
-        } catch (IOException e) {
-            if (!System.getProperty("os.name", "").startsWith("Windows")) {
-                throw e;
-            }
+        if (fsync) {
+            directorySync.sync();
         }
     }
 
     private final class FileAppendSink implements AppendSink {
         private final FileChannel channel;
         private volatile long written;
+        private volatile boolean directoryEntryDurable;
 
-        FileAppendSink(FileChannel channel, long committedOffset) {
+        FileAppendSink(FileChannel channel, long committedOffset, boolean created) {
             this.channel = channel;
             this.written = committedOffset;
+            this.directoryEntryDurable = !created;
         }
 
         @Override
@@ -158,17 +159,25 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
 
         @Override
         public long sync() throws IOException {
+            long durable = written;
             syncIfEnabled(channel);
-            return written;
+            makeEntryDurable();
+            return durable;
         }
 
         @Override
         public long checkpoint() throws IOException {
             // Bytes written before force() starts are durable when it returns; a concurrent write may add more,
             // which the next checkpoint or sync() covers.
-            long durable = written;
-            syncIfEnabled(channel);
-            return durable;
+            return sync();
+        }
+
+        /** A file created by this append is only found after a crash once its directory entry is durable too. */
+        private void makeEntryDurable() throws IOException {
+            if (!directoryEntryDurable) {
+                syncDirectory();
+                directoryEntryDurable = true;
+            }
         }
 
         @Override
