@@ -19,13 +19,14 @@ public class TusBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
-        URI endpoint = URI.create(args[1]);
+        URI endpoint = args[0].equals("summarize") ? null : URI.create(args[1]);
         String result = switch (args[0]) {
             case "single" -> single(endpoint, Path.of(o.get("file")));
             case "chunked" -> chunked(endpoint, Path.of(o.get("file")), size(o.getOrDefault("chunk", "8M")));
             case "small" -> small(endpoint, Integer.parseInt(o.getOrDefault("count", "2000")),
                     (int) size(o.getOrDefault("size", "64K")), Integer.parseInt(o.getOrDefault("concurrency", "32")));
             case "stream" -> stream(endpoint, size(o.getOrDefault("size", "4G")), Long.parseLong(o.getOrDefault("pid", "0")));
+            case "summarize" -> summarize(Path.of(args[1]));
             default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
         };
         System.out.println(result);
@@ -115,6 +116,58 @@ public class TusBench {
         sampler.join();
         return String.format(Locale.ROOT, "{\"scenario\":\"stream\",\"bytes\":%d,\"seconds\":%.3f,\"mb_per_s\":%.1f,\"rss_before_mb\":%.1f,\"peak_rss_mb\":%.1f}",
                 size, seconds, size / 1e6 / seconds, before / 1024.0, peakKb.get() / 1024.0);
+    }
+
+    /** Medians per server and scenario from a results file, as a Markdown table with ratios to @tus/server. */
+    static String summarize(Path results) throws IOException {
+        Map<String, Map<String, List<Double>>> values = new TreeMap<>();
+        for (String line : Files.readAllLines(results)) {
+            String server = field(line, "server");
+            String scenario = field(line, "scenario");
+            for (String metric : List.of("mb_per_s", "uploads_per_s", "p50_ms", "p99_ms", "peak_rss_mb")) {
+                String v = field(line, metric);
+                if (v != null) {
+                    values.computeIfAbsent(server, k -> new TreeMap<>()).computeIfAbsent(scenario + "." + metric, k -> new ArrayList<>())
+                            .add(Double.parseDouble(v));
+                }
+            }
+        }
+        String[][] columns = { { "single.mb_per_s", "1 GiB, 1 PATCH (MB/s)" }, { "chunked.mb_per_s", "1 GiB, 8 MiB PATCHes (MB/s)" },
+                { "small.uploads_per_s", "2000 x 64 KiB, 32 in flight (uploads/s)" }, { "small.p50_ms", "p50 (ms)" },
+                { "small.p99_ms", "p99 (ms)" }, { "stream.mb_per_s", "4 GiB stream (MB/s)" }, { "stream.peak_rss_mb", "peak RSS (MB)" } };
+        StringBuilder out = new StringBuilder("| server |");
+        for (String[] c : columns) out.append(' ').append(c[1]).append(" |");
+        out.append("\n|---|");
+        for (int i = 0; i < columns.length; i++) out.append("---|");
+        out.append('\n');
+        Map<String, List<Double>> node = values.getOrDefault("node", Map.of());
+        for (var server : values.entrySet()) {
+            out.append("| ").append(server.getKey()).append(" |");
+            for (String[] c : columns) {
+                List<Double> v = server.getValue().get(c[0]);
+                double m = median(v);
+                out.append(String.format(Locale.ROOT, " %.1f", m));
+                List<Double> n = node.get(c[0]);
+                boolean ratio = !server.getKey().equals("node") && n != null && (c[0].endsWith("mb_per_s") || c[0].endsWith("uploads_per_s"));
+                if (ratio) out.append(String.format(Locale.ROOT, " (%.2fx)", m / median(n)));
+                out.append(" |");
+            }
+            out.append('\n');
+        }
+        return out.toString();
+    }
+
+    static double median(List<Double> v) {
+        if (v == null || v.isEmpty()) return Double.NaN;
+        List<Double> s = new ArrayList<>(v);
+        Collections.sort(s);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    static String field(String json, String name) {
+        var m = java.util.regex.Pattern.compile("\"" + name + "\":\"?([^,\"}]+)").matcher(json);
+        return m.find() ? m.group(1) : null;
     }
 
     static long rssKb(long pid) {
