@@ -27,6 +27,23 @@ class ArchitectureTest {
                 || name.startsWith("io.resumableupload.protocol.")));
     }
 
+    /** The client ships as its own jar with nothing else: it may use the JDK only. */
+    @Test
+    void client_imports_only_the_jdk() throws IOException {
+        assertEquals(List.of(), violations("client", name -> name.startsWith("java.")
+                || name.startsWith("io.resumableupload.client.")));
+    }
+
+    /** The server never depends on the client; only the command line brings the two together. */
+    @Test
+    void the_server_does_not_import_the_client() throws IOException {
+        List<String> found = new ArrayList<>();
+        for (String pkg : List.of("protocol", "upload", "persistence", "storage", "lock", "hooks", "ops", "config", "api")) {
+            found.addAll(violations(pkg, name -> !name.startsWith("io.resumableupload.client.")));
+        }
+        assertEquals(List.of(), found);
+    }
+
     @Test
     void nothing_imports_the_api_package() throws IOException {
         List<String> found = new ArrayList<>();

@@ -1,0 +1,57 @@
+package io.resumableupload.cli;
+
+import java.io.PrintStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code serve [options]}: the server with its main settings given as flags, turned into configuration. */
+final class ServeCommand {
+
+    static final String USAGE = """
+            usage: resumable-upload serve [options]
+
+              --host HOST               interface to listen on (default 0.0.0.0)
+              --port PORT               HTTP port (default 8080)
+              --upload-dir DIR          where upload bytes are stored (default ./uploads)
+              --max-size SIZE           largest upload, e.g. 50G (default 10G)
+              --base-path PATH          URL path of the upload collection (default /files)
+              --database-url URL        JDBC URL of your PostgreSQL (default: an embedded one in ./data/postgres)
+              --database-user USER      its user
+              --database-password PASS  its password (or set QUARKUS_DATASOURCE_PASSWORD)
+
+            Every other setting can be given as a system property or environment variable (see the README).
+            """;
+
+    private static final Map<String, String> FLAGS = Map.of("--host", "quarkus.http.host", "--port", "quarkus.http.port",
+            "--upload-dir", "tus.storage.filesystem.directory", "--max-size", "tus.max-size", "--base-path", "tus.base-path",
+            "--database-url", "quarkus.datasource.jdbc.url", "--database-user", "quarkus.datasource.username",
+            "--database-password", "quarkus.datasource.password");
+
+    private ServeCommand() {
+    }
+
+    /**
+     * Turns the flags into system properties (read by Quarkus when it starts).
+     *
+     * @return -1 to go on and start the server, else the exit code (0 after help, 2 for bad usage)
+     */
+    static int configure(String[] args, PrintStream out, PrintStream err) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String flag = args[i];
+            if (flag.equals("-h") || flag.equals("--help")) {
+                out.print(USAGE);
+                return 0;
+            }
+            String property = FLAGS.get(flag);
+            if (property == null || i + 1 >= args.length) {
+                err.println(property == null ? "unknown option " + flag : flag + " needs a value");
+                err.print(USAGE);
+                return 2;
+            }
+            properties.put(property, args[++i]);
+        }
+        properties.forEach(System::setProperty);
+        return -1;
+    }
+}

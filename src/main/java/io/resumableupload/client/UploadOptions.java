@@ -1,0 +1,56 @@
+package io.resumableupload.client;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Per-upload settings.
+ *
+ * @param metadata sent as Upload-Metadata (keys must not contain spaces or commas)
+ * @param progress receives progress, or null
+ * @param parallelUploads overrides the client's setting when above 0
+ */
+public record UploadOptions(Map<String, String> metadata, ProgressListener progress, int parallelUploads) {
+
+    public static UploadOptions defaults() {
+        return new UploadOptions(Map.of(), null, 0);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Builds {@link UploadOptions}. */
+    public static final class Builder {
+        private final Map<String, String> metadata = new LinkedHashMap<>();
+        private ProgressListener progress;
+        private int parallelUploads;
+
+        public Builder metadata(String key, String value) {
+            if (key.isEmpty() || key.contains(" ") || key.contains(",")) {
+                throw new IllegalArgumentException("metadata keys must be non-empty without spaces or commas: " + key);
+            }
+            metadata.put(key, value);
+            return this;
+        }
+
+        public Builder metadata(Map<String, String> values) {
+            values.forEach(this::metadata);
+            return this;
+        }
+
+        public Builder progress(ProgressListener listener) {
+            this.progress = listener;
+            return this;
+        }
+
+        public Builder parallelUploads(int parallel) {
+            this.parallelUploads = parallel;
+            return this;
+        }
+
+        public UploadOptions build() {
+            return new UploadOptions(Map.copyOf(metadata), progress, parallelUploads);
+        }
+    }
+}

@@ -1,0 +1,14 @@
+package io.resumableupload.client;
+
+import java.net.URI;
+
+/**
+ * A finished upload.
+ *
+ * @param url the upload's URL (for a parallel upload, the final upload's)
+ * @param bytes its size
+ * @param resumed true when this run continued an upload a previous run (or a failed request) had started
+ * @param stats the figures of this run
+ */
+public record UploadResult(URI url, long bytes, boolean resumed, UploadStats stats) {
+}

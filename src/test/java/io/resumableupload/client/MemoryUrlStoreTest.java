@@ -1,0 +1,9 @@
+package io.resumableupload.client;
+
+class MemoryUrlStoreTest extends UrlStoreContract {
+
+    @Override
+    UrlStore store() {
+        return new MemoryUrlStore();
+    }
+}
