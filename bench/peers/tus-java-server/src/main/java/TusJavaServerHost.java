@@ -10,7 +10,9 @@ import org.eclipse.jetty.server.Server;
 /** tus-java-server as its README sets it up, in a servlet on Jetty. Usage: TusJavaServerHost <port> <directory> */
 public class TusJavaServerHost {
     public static void main(String[] args) throws Exception {
+        // The download feature lets end-to-end checks read uploads back; it does not touch the upload path.
         TusFileUploadService service = new TusFileUploadService().withStoragePath(args[1]).withUploadUri("/files")
+                .withDownloadFeature()
                 .withMaxUploadSize(16L * 1024 * 1024 * 1024);
         HttpServlet servlet = new HttpServlet() {
             @Override

@@ -282,11 +282,12 @@ public final class TusClient implements AutoCloseable {
             }
             part.at(offset);
             progress.started();
+            long resumedFrom = resumed ? offset : 0;
             long total = stream != null ? uploadStream(url, offset, size, stream, part) : uploadFile(url, offset, part);
             if (fingerprint != null && removeFingerprintOnSuccess) {
                 urlStore.remove(fingerprint);
             }
-            return new UploadResult(url, total, resumed, progress.stats());
+            return new UploadResult(url, total, resumed, resumedFrom, progress.stats());
         }
 
         /** Creates the upload, sending the first chunk with the POST when creation-with-upload is on. */
@@ -494,7 +495,7 @@ public final class TusClient implements AutoCloseable {
             if (fingerprint != null && removeFingerprintOnSuccess) {
                 urlStore.remove(fingerprint);
             }
-            return new UploadResult(finalUrl, size, resumed, progress.stats());
+            return new UploadResult(finalUrl, size, resumed, resumed ? Arrays.stream(offsets).sum() : 0, progress.stats());
         }
 
         private boolean resumeOffsets(List<URI> urls, List<long[]> ranges, long[] offsets) throws IOException, InterruptedException {
@@ -902,9 +903,9 @@ public final class TusClient implements AutoCloseable {
         private Duration progressInterval = Duration.ofMillis(200);
         private long bytesPerSecond;
 
+        /** The endpoint is used exactly as given (some servers refuse {@code /files/} for {@code /files}). */
         private Builder(URI endpoint) {
-            String text = endpoint.toString();
-            this.endpoint = text.endsWith("/") ? endpoint : URI.create(text + "/");
+            this.endpoint = endpoint;
         }
 
         /** The HTTP client to use (its settings win); by default one is made for HTTP/1.1. */

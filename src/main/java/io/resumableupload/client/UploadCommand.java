@@ -118,7 +118,8 @@ public final class UploadCommand {
                     UploadOptions.builder().metadata(metadata).progress(printer::print).build());
             printer.finish(result.stats());
             if (previous.isPresent()) {
-                out.println(result.resumed() ? "Resumed: the server already had part of the file."
+                out.println(result.resumed()
+                        ? "Resumed the earlier upload from byte " + result.resumedFrom() + " of " + result.bytes() + "."
                         : "The earlier upload was gone; uploaded from the start.");
             }
             out.println(result.url());
