@@ -1,5 +1,6 @@
 package io.resumableupload.client;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -50,7 +51,8 @@ public record UploadOptions(Map<String, String> metadata, ProgressListener progr
         }
 
         public UploadOptions build() {
-            return new UploadOptions(Map.copyOf(metadata), progress, parallelUploads);
+            // Keeps the caller's order: Upload-Metadata is sent (and echoed by servers) in it.
+            return new UploadOptions(Collections.unmodifiableMap(new LinkedHashMap<>(metadata)), progress, parallelUploads);
         }
     }
 }
