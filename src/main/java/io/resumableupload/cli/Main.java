@@ -25,9 +25,6 @@ public final class Main {
               upload    upload a file, resuming an earlier attempt; upload --help lists its options
             """;
 
-    private Main() {
-    }
-
     public static void main(String... args) {
         if (args.length == 0) {
             Quarkus.run(args);

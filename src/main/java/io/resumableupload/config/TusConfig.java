@@ -210,9 +210,12 @@ public interface TusConfig {
     }
 
     interface Lock {
-        /** The lock backend. Defaults to {@code memory} (one replica). */
-        @WithDefault("memory")
-        LockBackend backend();
+        /**
+         * The lock backend: {@code memory} (one replica), {@code postgres} or {@code redis} (any number of
+         * replicas). Unset, it is {@code postgres} when the server uses an external PostgreSQL, which is safe for
+         * any number of replicas, and {@code memory} with the embedded database (which only one replica can use).
+         */
+        Optional<LockBackend> backend();
 
         /**
          * How long a request waits for an upload's lock after asking the holder to let go, before it gets
@@ -220,10 +223,50 @@ public interface TusConfig {
          */
         @WithDefault("20s")
         Duration acquireTimeout();
+
+        /** The PostgreSQL backend: session-level advisory locks. */
+        Postgres postgres();
+
+        /** The Redis backend: leases (set with NX and a TTL, renewed). Connects to {@code quarkus.redis.hosts}. */
+        Redis redis();
+
+        interface Postgres {
+            /**
+             * Dedicated database sessions that hold this replica's advisory locks (an upload's lock always lives
+             * on the same one, by hash). Locks are not per PATCH connection, so a streaming PATCH pins no pooled
+             * connection; these sessions are taken from the pool once. Defaults to {@code 4}.
+             */
+            @WithDefault("4")
+            int sessions();
+
+            /**
+             * How often each lock session is checked. A session that fails the check is closed (PostgreSQL frees
+             * its locks) and its holders stop before they advance any offset; so a lock lost to a broken database
+             * connection is noticed within about this long. Defaults to {@code 1s}.
+             */
+            @WithDefault("1s")
+            Duration heartbeat();
+        }
+
+        interface Redis {
+            /**
+             * The lease of a held lock; renewed every third of it. A holder killed with -9 frees its locks when
+             * this runs out; a holder that could not renew stops (it considers the lock lost after two thirds of
+             * it, before anyone else can take it). Defaults to {@code 10s}.
+             */
+            @WithDefault("10s")
+            Duration leaseTtl();
+
+            /** Prefix of the keys and channels used. Defaults to {@code tus:lock:}. */
+            @WithDefault("tus:lock:")
+            String keyPrefix();
+        }
     }
 
     enum LockBackend {
-        MEMORY
+        MEMORY,
+        POSTGRES,
+        REDIS
     }
 
     interface Shutdown {

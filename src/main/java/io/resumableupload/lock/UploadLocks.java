@@ -28,4 +28,12 @@ public interface UploadLocks {
      */
     UploadLock acquire(String uploadId, Duration timeout, Runnable onReleaseRequested)
             throws LockTimeoutException, InterruptedException;
+
+    /**
+     * Checks the backend can be reached now (readiness).
+     *
+     * @throws Exception naming what is wrong
+     */
+    default void checkAvailable() throws Exception {
+    }
 }

@@ -9,7 +9,9 @@
  * longer change.
  *
  * <p>
- * Backends: {@code memory} (one replica). {@link io.resumableupload.lock.LockProducer} picks one from
- * {@code tus.lock.backend}.
+ * Backends: {@code memory} (one replica), {@code postgres} (session-level advisory locks on dedicated sessions,
+ * release requests by LISTEN/NOTIFY; freed by PostgreSQL the moment a replica's sessions end) and {@code redis}
+ * (leases with renewal and a fencing check, release requests by pub/sub). {@link io.resumableupload.lock.LockProducer}
+ * picks one from {@code tus.lock.backend}, defaulting to {@code postgres} on an external database.
  */
 package io.resumableupload.lock;

@@ -35,6 +35,11 @@ public class ExpirationReaper {
         if (uploads.draining()) {
             return;
         }
+        // One sweep at a time across all replicas; the others skip this round.
+        uploads.runExclusively("expiration-reaper", this::sweepNow);
+    }
+
+    private void sweepNow() {
         int expired = expireDue();
         long purged = repository.purgeTombstones(Instant.now().minus(config.expiration().tombstoneRetention()));
         for (String finalId : repository.findUnfinishedFinals(BATCH)) {

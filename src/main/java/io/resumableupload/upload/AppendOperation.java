@@ -339,6 +339,10 @@ final class AppendOperation {
     // ---- workers ----
 
     private void write(ByteBuffer[] batch) throws IOException {
+        // A holder whose lock is gone must not write another byte: another replica may be appending already.
+        if (!lock.isHeld()) {
+            throw new LockLostException("lock of upload " + upload.id() + " was lost; stopped writing");
+        }
         if (digest != null) {
             for (ByteBuffer buffer : batch) {
                 digest.update(buffer.duplicate());
@@ -354,6 +358,9 @@ final class AppendOperation {
 
     private AppendOutcome commitOnWorker() {
         try {
+            if (storageFailure instanceof LockLostException lost) {
+                return outcome(TusError.LOCK_TIMEOUT, lost.getMessage());
+            }
             if (storageFailure != null) {
                 return failed(TusError.INTERNAL_SERVER_ERROR, "storing the upload failed", storageFailure);
             }
@@ -395,7 +402,7 @@ final class AppendOperation {
         if (durable == from && !finishing) {
             return;
         }
-        if (!lock.isHeld()) {
+        if (!lock.confirmHeld()) {
             throw new LockLostException("lock of upload " + upload.id() + " was lost; offset not advanced");
         }
         Instant now = Instant.now();

@@ -21,12 +21,13 @@ public class UploadMetrics {
     private final Counter bytesReceived;
     private final Counter checksumMismatches;
     private final Timer patchDuration;
+    private final Timer lockAcquire;
     private final AtomicInteger inProgress = new AtomicInteger();
     // Tagged counters are looked up once per tag combination, not built per request.
     private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
 
-    public UploadMetrics(MeterRegistry registry) {
+    public UploadMetrics(MeterRegistry registry, io.resumableupload.config.TusConfig config) {
         this.registry = registry;
         created = Counter.builder("tus.uploads.created").description("Uploads created").register(registry);
         finished = Counter.builder("tus.uploads.finished").description("Uploads that received all their bytes")
@@ -42,6 +43,9 @@ public class UploadMetrics {
         patchDuration = Timer.builder("tus.patch.duration").description("Duration of requests that append bytes")
                 .publishPercentileHistogram().register(registry);
         registry.gauge("tus.uploads.in.progress", inProgress);
+        lockAcquire = Timer.builder("tus.lock.acquire").description("Time to get an upload's lock")
+                .tag("backend", io.resumableupload.lock.LockProducer.backend(config).name().toLowerCase(java.util.Locale.ROOT))
+                .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
     }
 
     public void created() {
@@ -77,6 +81,10 @@ public class UploadMetrics {
     public void appendEnded(Duration duration) {
         inProgress.decrementAndGet();
         patchDuration.record(duration);
+    }
+
+    public void lockAcquired(Duration duration) {
+        lockAcquire.record(duration);
     }
 
     /** Counts an error response by its ERR code. */

@@ -6,6 +6,7 @@ import io.resumableupload.hooks.UploadExpired;
 import io.resumableupload.hooks.UploadFinished;
 import io.resumableupload.hooks.UploadTerminated;
 import io.resumableupload.lock.LockTimeoutException;
+import io.resumableupload.lock.LockUnavailableException;
 import io.resumableupload.lock.UploadLock;
 import io.resumableupload.lock.UploadLocks;
 import io.resumableupload.persistence.ConcatType;
@@ -97,6 +98,23 @@ public class UploadService {
             }
         }
         return List.copyOf(list);
+    }
+
+    /**
+     * Runs {@code task} only if no other replica is running it now (the lock named {@code name} is free), e.g. the
+     * expiration sweep. Returns false when it did not run.
+     */
+    public boolean runExclusively(String name, Runnable task) {
+        try (UploadLock lock = locks.acquire(name, Duration.ZERO, () -> {
+        })) {
+            task.run();
+            return true;
+        } catch (LockTimeoutException | LockUnavailableException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     /** The extensions this server offers with the configured storage, in advertising order. */
@@ -532,7 +550,7 @@ public class UploadService {
                     deleteBytesQuietly(finalId);
                 }
             }
-        } catch (LockTimeoutException e) {
+        } catch (LockTimeoutException | LockUnavailableException e) {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -604,10 +622,17 @@ public class UploadService {
     }
 
     private UploadLock acquire(String id, Runnable onReleaseRequested) {
+        long start = System.nanoTime();
         try {
-            return locks.acquire(id, config.lock().acquireTimeout(), onReleaseRequested);
+            UploadLock lock = locks.acquire(id, config.lock().acquireTimeout(), onReleaseRequested);
+            metrics.lockAcquired(Duration.ofNanos(System.nanoTime() - start));
+            return lock;
         } catch (LockTimeoutException e) {
             throw new TusException(TusError.LOCK_TIMEOUT);
+        } catch (LockUnavailableException e) {
+            // Fail closed: without the lock nothing is read or written.
+            LOG.warnf("lock backend unavailable: %s", e.getMessage());
+            throw new TusException(TusError.SERVICE_UNAVAILABLE, "the lock service is unavailable, try again");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TusException(TusError.SERVICE_UNAVAILABLE, "interrupted while waiting for the upload's lock");

@@ -11,7 +11,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Locks in this JVM's memory: right for exactly one replica. */
+/**
+ * Locks in this JVM's memory: right for exactly one replica, and the in-process half of the distributed backends
+ * (which exclude requests of other replicas on top of it).
+ */
 public final class MemoryUploadLocks implements UploadLocks {
 
     private final ConcurrentHashMap<String, Holder> holders = new ConcurrentHashMap<>();
@@ -44,6 +47,17 @@ public final class MemoryUploadLocks implements UploadLocks {
     /** Number of locks held now (for tests and metrics). */
     public int heldCount() {
         return holders.size();
+    }
+
+    /**
+     * Asks the holder of {@code uploadId}'s lock in this JVM, if any, to let go: how a request from another replica
+     * reaches the holder (the distributed backends call it when such a request arrives).
+     */
+    public void requestRelease(String uploadId) {
+        Holder holder = holders.get(uploadId);
+        if (holder != null) {
+            holder.requestRelease();
+        }
     }
 
     private final class Holder implements UploadLock {

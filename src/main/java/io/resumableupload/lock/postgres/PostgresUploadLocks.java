@@ -1,0 +1,373 @@
+package io.resumableupload.lock.postgres;
+
+import io.resumableupload.lock.LockTimeoutException;
+import io.resumableupload.lock.LockUnavailableException;
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.lock.UploadLocks;
+import io.resumableupload.lock.memory.MemoryUploadLocks;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.jboss.logging.Logger;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+
+/**
+ * Upload locks shared by every replica on one PostgreSQL, as session-level advisory locks (no table, no extra
+ * infrastructure).
+ *
+ * <p>
+ * Within a replica a {@link MemoryUploadLocks} orders requests first (advisory locks are re-entrant within a
+ * session, so they cannot tell two requests of one replica apart). Across replicas: the advisory lock is taken on
+ * one of a few dedicated sessions (by hash of the upload id), held for as long as the upload's lock is, and freed
+ * with {@code pg_advisory_unlock}. If a replica dies, its sessions end and PostgreSQL frees their locks at once.
+ * A session that fails its heartbeat is closed on purpose, which frees its locks, and its holders are told to stop.
+ *
+ * <p>
+ * Release requests cross replicas by {@code NOTIFY}: a waiter announces {@code R <replica> <id>}; every other
+ * replica LISTENs and asks its local holder to let go; a holder that lets go announces {@code F <replica> <id>} so
+ * waiters elsewhere retry at once instead of at their next poll (waiters in the same replica are woken by the
+ * in-process lock).
+ */
+public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(PostgresUploadLocks.class);
+    static final String CHANNEL = "tus_upload_locks";
+    private static final long POLL_MILLIS = 200;
+
+    private final DataSource dataSource;
+    private final Connector connector;
+    /** Tags this replica's notifications, so it ignores its own release requests (see {@link #listen}). */
+    private final String replica = java.util.UUID.randomUUID().toString();
+    private final MemoryUploadLocks local = new MemoryUploadLocks();
+    private final Session[] sessions;
+    private final Map<String, Object> waiters = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService heartbeat;
+    private final Thread listener;
+    private volatile boolean closed;
+
+    /**
+     * Opens a physical connection of its own. Lock sessions and the listener must not use pooled connections: a
+     * pooled connection "closed" goes back to the pool, and its session, still holding advisory locks, lives on.
+     */
+    @FunctionalInterface
+    public interface Connector {
+        Connection connect() throws SQLException;
+    }
+
+    /**
+     * @param dataSource the pool, for short statements (NOTIFY)
+     * @param connector opens the lock sessions' and the listener's own connections
+     * @param sessionCount how many sessions hold this replica's locks
+     * @param heartbeatInterval how often each session is checked
+     */
+    public PostgresUploadLocks(DataSource dataSource, Connector connector, int sessionCount, Duration heartbeatInterval) {
+        this.dataSource = dataSource;
+        this.connector = connector;
+        this.sessions = new Session[sessionCount];
+        for (int i = 0; i < sessionCount; i++) {
+            sessions[i] = new Session(i);
+        }
+        this.heartbeat = Executors.newSingleThreadScheduledExecutor(daemon("tus-pg-lock-heartbeat"));
+        long millis = heartbeatInterval.toMillis();
+        heartbeat.scheduleWithFixedDelay(this::checkSessions, millis, millis, TimeUnit.MILLISECONDS);
+        this.listener = daemon("tus-pg-lock-listener").newThread(this::listen);
+        listener.start();
+    }
+
+    @Override
+    public UploadLock acquire(String uploadId, Duration timeout, Runnable onReleaseRequested)
+            throws LockTimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        UploadLock inProcess = local.acquire(uploadId, timeout, onReleaseRequested);
+        long key = key(uploadId);
+        Session session = sessions[(int) Math.floorMod(key, (long) sessions.length)];
+        boolean asked = false;
+        try {
+            while (true) {
+                long epoch = session.tryLock(key, uploadId);
+                if (epoch >= 0) {
+                    return new PostgresLock(uploadId, key, session, epoch, inProcess);
+                }
+                if (!asked) {
+                    announce("R", uploadId);
+                    asked = true;
+                }
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    throw new LockTimeoutException(uploadId);
+                }
+                awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, POLL_MILLIS));
+            }
+        } catch (SQLException e) {
+            inProcess.close();
+            throw new LockUnavailableException("PostgreSQL lock backend unavailable: " + e.getMessage(), e);
+        } catch (LockTimeoutException | InterruptedException | RuntimeException e) {
+            inProcess.close();
+            throw e;
+        }
+    }
+
+    /** Checks that a lock session can reach the database (readiness). */
+    public void checkAvailable() throws SQLException {
+        sessions[0].ping();
+    }
+
+    private void awaitFreed(String uploadId, long millis) throws InterruptedException {
+        Object signal = waiters.computeIfAbsent(uploadId, id -> new Object());
+        synchronized (signal) {
+            signal.wait(Math.max(1, millis));
+        }
+    }
+
+    private void freed(String uploadId) {
+        Object signal = waiters.remove(uploadId);
+        if (signal != null) {
+            synchronized (signal) {
+                signal.notifyAll();
+            }
+        }
+    }
+
+    private void announce(String kind, String uploadId) {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
+            notify.setString(1, CHANNEL);
+            notify.setString(2, kind + " " + replica + " " + uploadId);
+            notify.execute();
+        } catch (SQLException e) {
+            // Waiters poll too; a lost notification only costs time.
+            LOG.debugf("NOTIFY %s %s failed: %s", kind, uploadId, e.getMessage());
+        }
+    }
+
+    /** LISTENs on a connection of its own; reconnects after failures. */
+    private void listen() {
+        while (!closed) {
+            try (Connection connection = connector.connect(); Statement statement = connection.createStatement()) {
+                statement.execute("LISTEN " + CHANNEL);
+                PGConnection pg = connection.unwrap(PGConnection.class);
+                while (!closed) {
+                    PGNotification[] notifications = pg.getNotifications(500);
+                    if (notifications == null) {
+                        continue;
+                    }
+                    for (PGNotification notification : notifications) {
+                        // "<R|F> <replica> <upload id>". A replica's own release request must not reach its local
+                        // holder: that holder is the waiting request itself (it holds the in-process lock).
+                        String[] parts = notification.getParameter().split(" ", 3);
+                        if (parts.length != 3 || parts[1].equals(replica)) {
+                            continue;
+                        }
+                        if (parts[0].equals("R")) {
+                            local.requestRelease(parts[2]);
+                        } else if (parts[0].equals("F")) {
+                            freed(parts[2]);
+                        }
+                    }
+                }
+            } catch (SQLException | RuntimeException e) {
+                if (!closed) {
+                    LOG.warnf("lock notifications interrupted (%s); reconnecting", e.getMessage());
+                    sleepQuietly(1000);
+                }
+            }
+        }
+    }
+
+    private void checkSessions() {
+        for (Session session : sessions) {
+            session.heartbeat();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        heartbeat.shutdownNow();
+        listener.interrupt();
+        for (Session session : sessions) {
+            session.drop("shutting down");
+        }
+    }
+
+    /** 64 bits of SHA-256 of the id: the advisory lock key (a collision only makes two uploads wait for each other). */
+    static long key(String uploadId) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(uploadId.getBytes(StandardCharsets.UTF_8));
+            return ByteBuffer.wrap(digest).getLong();
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * A database session holding advisory locks. Its epoch changes whenever its connection is replaced: a lock
+     * taken in an earlier epoch was freed by PostgreSQL when that connection ended.
+     */
+    private final class Session {
+        private final int index;
+        private Connection connection;
+        private long epoch;
+        private volatile long healthyEpoch = -1;
+        private final Set<String> held = ConcurrentHashMap.newKeySet();
+
+        Session(int index) {
+            this.index = index;
+        }
+
+        /** Takes the advisory lock if free; returns the epoch it was taken in, or -1 if another session holds it. */
+        synchronized long tryLock(long key, String uploadId) throws SQLException {
+            ensureConnected();
+            try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                lock.setLong(1, key);
+                try (ResultSet row = lock.executeQuery()) {
+                    row.next();
+                    if (!row.getBoolean(1)) {
+                        return -1;
+                    }
+                }
+            } catch (SQLException e) {
+                drop("lock query failed: " + e.getMessage());
+                throw e;
+            }
+            held.add(uploadId);
+            return epoch;
+        }
+
+        synchronized void unlock(long key, long lockEpoch, String uploadId) {
+            held.remove(uploadId);
+            if (lockEpoch != epoch || connection == null) {
+                return;
+            }
+            try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                unlock.setLong(1, key);
+                unlock.execute();
+            } catch (SQLException e) {
+                drop("unlock failed: " + e.getMessage());
+            }
+        }
+
+        boolean holds(long lockEpoch) {
+            return lockEpoch == healthyEpoch;
+        }
+
+        synchronized void ping() throws SQLException {
+            ensureConnected();
+            try (Statement check = connection.createStatement()) {
+                check.setQueryTimeout(5);
+                check.execute("SELECT 1");
+            }
+        }
+
+        void heartbeat() {
+            if (closed) {
+                return;
+            }
+            try {
+                ping();
+            } catch (SQLException e) {
+                drop("heartbeat failed: " + e.getMessage());
+            }
+        }
+
+        private void ensureConnected() throws SQLException {
+            if (connection != null) {
+                return;
+            }
+            connection = connector.connect();
+            connection.setAutoCommit(true);
+            epoch++;
+            healthyEpoch = epoch;
+        }
+
+        /** Closes the session: PostgreSQL frees its locks; their holders are told to stop. */
+        synchronized void drop(String reason) {
+            healthyEpoch = -1;
+            if (connection != null) {
+                if (!closed) {
+                    LOG.warnf("lock session %d lost (%s): %d held locks are gone", index, reason, held.size());
+                }
+                try {
+                    connection.close();
+                } catch (SQLException ignored) {
+                    // already broken
+                }
+                connection = null;
+            }
+            for (String uploadId : held) {
+                local.requestRelease(uploadId);
+            }
+            held.clear();
+        }
+    }
+
+    /** A held upload lock: the in-process lock plus the advisory lock. */
+    private final class PostgresLock implements UploadLock {
+        private final String uploadId;
+        private final long key;
+        private final Session session;
+        private final long epoch;
+        private final UploadLock inProcess;
+        private volatile boolean released;
+
+        PostgresLock(String uploadId, long key, Session session, long epoch, UploadLock inProcess) {
+            this.uploadId = uploadId;
+            this.key = key;
+            this.session = session;
+            this.epoch = epoch;
+            this.inProcess = inProcess;
+        }
+
+        @Override
+        public String uploadId() {
+            return uploadId;
+        }
+
+        @Override
+        public boolean isHeld() {
+            return !released && inProcess.isHeld() && session.holds(epoch);
+        }
+
+        @Override
+        public void close() {
+            if (released) {
+                return;
+            }
+            released = true;
+            session.unlock(key, epoch, uploadId);
+            announce("F", uploadId);
+            inProcess.close();
+        }
+    }
+
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return runnable -> {
+            Thread thread = new Thread(runnable, name);
+            thread.setDaemon(true);
+            return thread;
+        };
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
