@@ -1,0 +1,295 @@
+package io.resumableupload.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.SharedDatabase;
+import io.resumableupload.support.Tus;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Several replicas behind a plain round-robin (RELIABILITY B4, B5, B6 across processes): 3 server processes on one
+ * PostgreSQL and one shared upload directory, PostgreSQL locks (the default on an external database), every request
+ * to the next replica, 120 uploads at once with connections cut mid-PATCH, and one replica killed with -9 and
+ * restarted mid-run. Every upload completes with the right sha256; no lock is left behind.
+ */
+class MultiReplicaIT {
+
+    private static final int REPLICAS = 3;
+    private static final int UPLOADS = 120;
+    private static final Path UPLOAD_DIR = Path.of("target/multi-uploads");
+
+    private static SharedDatabase database;
+    private static final PackagedServer[] replicas = new PackagedServer[REPLICAS];
+    private static final int[] ports = new int[REPLICAS];
+    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    @BeforeAll
+    static void start() throws Exception {
+        database = new SharedDatabase("multi");
+        Files.createDirectories(UPLOAD_DIR);
+        ExecutorService starting = Executors.newFixedThreadPool(REPLICAS);
+        List<Future<PackagedServer>> started = new ArrayList<>();
+        for (int i = 0; i < REPLICAS; i++) {
+            ports[i] = PackagedServer.freePort();
+            int n = i;
+            started.add(starting.submit(() -> replica(n).start()));
+        }
+        for (int i = 0; i < REPLICAS; i++) {
+            replicas[i] = started.get(i).get(120, TimeUnit.SECONDS);
+        }
+        starting.shutdown();
+    }
+
+    private static PackagedServer replica(int n) throws IOException {
+        Map<String, String> env = new java.util.HashMap<>(database.env());
+        env.put("TUS_STORAGE_FILESYSTEM_DIRECTORY", UPLOAD_DIR.toAbsolutePath().toString());
+        env.put("TUS_PATCH_IDLE_TIMEOUT", "5s");
+        env.put("TUS_LOCK_ACQUIRE_TIMEOUT", "10s");
+        return new PackagedServer("replica-" + n, ports[n], env);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        for (PackagedServer replica : replicas) {
+            if (replica != null) {
+                replica.close();
+            }
+        }
+        database.close();
+    }
+
+    @Test
+    void uploads_survive_cuts_and_a_killed_replica_with_no_stickiness() throws Exception {
+        AtomicInteger roundRobin = new AtomicInteger();
+        AtomicLong cuts = new AtomicLong();
+        AtomicLong failedRequests = new AtomicLong();
+        List<String> problems = Collections.synchronizedList(new ArrayList<>());
+        ExecutorService clients = Executors.newFixedThreadPool(UPLOADS);
+        long start = System.nanoTime();
+        List<Future<?>> uploads = new ArrayList<>();
+        for (int u = 0; u < UPLOADS; u++) {
+            int size = 512 * 1024 + ThreadLocalRandom.current().nextInt(3 * 1024 * 1024);
+            byte[] data = Tus.randomBytes(size, u);
+            uploads.add(clients.submit(() -> {
+                try {
+                    new ChaosUpload(data, roundRobin, cuts, failedRequests).run();
+                } catch (Exception e) {
+                    problems.add(e.toString());
+                }
+                return null;
+            }));
+        }
+        // Mid-run: kill one replica with -9, bring it back a few seconds later.
+        Thread.sleep(2_500);
+        replicas[1].kill();
+        replicas[1].awaitExit(Duration.ofSeconds(10));
+        Thread.sleep(3_000);
+        replicas[1] = replica(1).start();
+
+        for (Future<?> upload : uploads) {
+            upload.get(5, TimeUnit.MINUTES);
+        }
+        clients.shutdown();
+        long seconds = (System.nanoTime() - start) / 1_000_000_000;
+        System.out.printf("multi-replica: %d uploads, %d cut PATCHes, %d failed requests retried, %d s%n", UPLOADS,
+                cuts.get(), failedRequests.get(), seconds);
+        assertEquals(List.of(), problems);
+        assertTrue(cuts.get() > 20, "too few cuts to mean anything: " + cuts.get());
+
+        // No lock left behind: PostgreSQL holds no advisory lock once every upload is done.
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        long held;
+        do {
+            held = advisoryLocks();
+            if (held > 0) {
+                Thread.sleep(200);
+            }
+        } while (held > 0 && System.nanoTime() < deadline);
+        assertEquals(0, held, "advisory locks still held");
+    }
+
+    /**
+     * A stalled PATCH on replica A (a half-open connection) is made to store what it received and let go when the
+     * client resumes on replica B: B's HEAD answers with the stored offset well before A's idle timeout (5 s).
+     */
+    @Test
+    void a_resume_on_another_replica_releases_a_stalled_patch() throws Exception {
+        List<Long> millis = new ArrayList<>();
+        for (int round = 0; round < 5; round++) {
+            byte[] data = Tus.randomBytes(300_000, 1000 + round);
+            String path = Tus.pathOf(send("POST", 0, "/files", Map.of("Upload-Length", "300000")).headers()
+                    .firstValue("Location").orElseThrow());
+            try (RawHttp stalled = RawHttp.connect(ports[0])) {
+                stalled.patchHead(path, 0, "Content-Length: 300000\r\n").send(Arrays.copyOf(data, 100_000));
+                Thread.sleep(500);
+                long start = System.nanoTime();
+                HttpResponse<Void> head = send("HEAD", 2, path, Map.of());
+                long elapsed = (System.nanoTime() - start) / 1_000_000;
+                assertEquals(200, head.statusCode());
+                assertEquals("100000", head.headers().firstValue("Upload-Offset").orElseThrow());
+                millis.add(elapsed);
+            }
+        }
+        Collections.sort(millis);
+        System.out.printf("release across replicas: %s ms (median %d)%n", millis, millis.get(2));
+        assertTrue(millis.get(2) < 1_500, "median release took " + millis.get(2) + " ms");
+    }
+
+    /** One upload, with every request sent to the next replica and some PATCHes cut on purpose. */
+    private static final class ChaosUpload {
+        private final byte[] data;
+        private final AtomicInteger roundRobin;
+        private final AtomicLong cuts;
+        private final AtomicLong failedRequests;
+        private final Random random = new Random();
+
+        ChaosUpload(byte[] data, AtomicInteger roundRobin, AtomicLong cuts, AtomicLong failedRequests) {
+            this.data = data;
+            this.roundRobin = roundRobin;
+            this.cuts = cuts;
+            this.failedRequests = failedRequests;
+        }
+
+        void run() throws Exception {
+            String path = retrying(() -> {
+                HttpResponse<Void> created = send("POST", next(), "/files", Map.of("Upload-Length", String.valueOf(data.length)));
+                return created.statusCode() == 201 ? Tus.pathOf(created.headers().firstValue("Location").orElseThrow()) : null;
+            });
+            long offset = 0;
+            for (int attempt = 0; offset < data.length; attempt++) {
+                if (attempt > 300) {
+                    throw new IllegalStateException(path + " stuck at " + offset);
+                }
+                int replica = next();
+                try {
+                    long remaining = data.length - offset;
+                    if (random.nextInt(4) == 0 && remaining > 1) {
+                        cutPatch(replica, path, offset, 1 + random.nextInt((int) remaining - 1));
+                        cuts.incrementAndGet();
+                    } else {
+                        HttpResponse<Void> patched = http.send(HttpRequest.newBuilder(uri(replica, path))
+                                .timeout(Duration.ofSeconds(30)).header("Tus-Resumable", "1.0.0")
+                                .header("Upload-Offset", String.valueOf(offset))
+                                .header("Content-Type", "application/offset+octet-stream")
+                                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(data, (int) offset, (int) remaining))
+                                .build(), HttpResponse.BodyHandlers.discarding());
+                        if (patched.statusCode() == 204) {
+                            offset = Long.parseLong(patched.headers().firstValue("Upload-Offset").orElseThrow());
+                            continue;
+                        }
+                        failedRequests.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    failedRequests.incrementAndGet();
+                }
+                Thread.sleep(20 + random.nextInt(80));
+                String uploadPath = path;
+                offset = retrying(() -> {
+                    HttpResponse<Void> head = send("HEAD", next(), uploadPath, Map.of());
+                    return head.statusCode() == 200 ? Long.valueOf(head.headers().firstValue("Upload-Offset").orElseThrow()) : null;
+                });
+            }
+            String uploadPath = path;
+            byte[] stored = retrying(() -> {
+                HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(uri(next(), uploadPath)).timeout(Duration.ofSeconds(30))
+                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+                return got.statusCode() == 200 ? got.body() : null;
+            });
+            if (!Tus.sha256(stored).equals(Tus.sha256(data))) {
+                throw new IllegalStateException(path + ": stored bytes differ from the source");
+            }
+        }
+
+        /** Sends part of the body, then resets or half-closes the connection. */
+        private void cutPatch(int replica, String path, long offset, int sent) throws IOException, InterruptedException {
+            try (RawHttp patch = RawHttp.connect(ports[replica])) {
+                patch.patchHead(path, offset, "Content-Length: " + (data.length - offset) + "\r\n");
+                patch.send(Arrays.copyOfRange(data, (int) offset, (int) offset + sent));
+                Thread.sleep(random.nextInt(30));
+                if (random.nextBoolean()) {
+                    patch.reset();
+                } else {
+                    patch.shutdownOutput();
+                }
+            }
+        }
+
+        private int next() {
+            return Math.floorMod(roundRobin.getAndIncrement(), REPLICAS);
+        }
+
+        /** Tries on replica after replica (one may be down) until the call gives a value. */
+        private <T> T retrying(Call<T> call) throws Exception {
+            for (int attempt = 0; attempt < 200; attempt++) {
+                try {
+                    T value = call.run();
+                    if (value != null) {
+                        return value;
+                    }
+                } catch (IOException e) {
+                    // replica down or connection cut
+                }
+                failedRequests.incrementAndGet();
+                Thread.sleep(50 + random.nextInt(100));
+            }
+            throw new IllegalStateException("no replica answered");
+        }
+    }
+
+    private interface Call<T> {
+        T run() throws Exception;
+    }
+
+    private static HttpResponse<Void> send(String method, int replica, String path, Map<String, String> headers)
+            throws IOException, InterruptedException {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(replica, path)).timeout(Duration.ofSeconds(20))
+                .header("Tus-Resumable", "1.0.0").method(method, HttpRequest.BodyPublishers.noBody());
+        headers.forEach(request::header);
+        return http.send(request.build(), HttpResponse.BodyHandlers.discarding());
+    }
+
+    private static URI uri(int replica, String path) {
+        return URI.create("http://localhost:" + ports[replica] + path);
+    }
+
+    private static long advisoryLocks() throws Exception {
+        try (Connection connection = DriverManager.getConnection(database.jdbcUrl(),
+                System.getenv().getOrDefault("QUARKUS_DATASOURCE_USERNAME", "postgres"),
+                System.getenv().getOrDefault("QUARKUS_DATASOURCE_PASSWORD", ""));
+                ResultSet row = connection.createStatement().executeQuery(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")) {
+            row.next();
+            return row.getLong(1);
+        }
+    }
+
+}
