@@ -19,11 +19,15 @@ public class TusBench {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> o = options(args);
-        URI endpoint = args[0].equals("summarize") ? null : URI.create(args[1]);
+        // Several endpoints (comma-separated) are used round-robin per request, like a load balancer without
+        // sticky sessions (small scenario).
+        URI[] endpoints = args[0].equals("summarize") ? null
+                : Arrays.stream(args[1].split(",")).map(URI::create).toArray(URI[]::new);
+        URI endpoint = endpoints == null ? null : endpoints[0];
         String result = switch (args[0]) {
             case "single" -> single(endpoint, Path.of(o.get("file")));
             case "chunked" -> chunked(endpoint, Path.of(o.get("file")), size(o.getOrDefault("chunk", "8M")));
-            case "small" -> small(endpoint, Integer.parseInt(o.getOrDefault("count", "2000")),
+            case "small" -> small(endpoints, Integer.parseInt(o.getOrDefault("count", "2000")),
                     (int) size(o.getOrDefault("size", "64K")), Integer.parseInt(o.getOrDefault("concurrency", "32")));
             case "stream" -> stream(endpoint, size(o.getOrDefault("size", "4G")), Long.parseLong(o.getOrDefault("pid", "0")));
             case "summarize" -> summarize(Path.of(args[1]));
@@ -57,7 +61,7 @@ public class TusBench {
         return String.format(Locale.ROOT, "{\"scenario\":\"chunked\",\"bytes\":%d,\"chunk\":%d,\"seconds\":%.3f,\"mb_per_s\":%.1f}", size, chunk, seconds, size / 1e6 / seconds);
     }
 
-    static String small(URI endpoint, int count, int size, int concurrency) throws Exception {
+    static String small(URI[] endpoints, int count, int size, int concurrency) throws Exception {
         byte[] body = new byte[size];
         new Random(1).nextBytes(body);
         AtomicInteger next = new AtomicInteger();
@@ -68,22 +72,28 @@ public class TusBench {
         List<Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < concurrency; w++) {
             workers.add(pool.submit(() -> {
-                Conn c = null;
+                // One keep-alive connection per endpoint; POST to one replica, PATCH to the next.
+                Conn[] conns = new Conn[endpoints.length];
                 int i;
                 while ((i = next.getAndIncrement()) < count) {
                     long t = System.nanoTime();
+                    int a = i % endpoints.length;
+                    int b = (i + 1) % endpoints.length;
                     try {
-                        if (c == null) c = new Conn(endpoint);
-                        String path = c.create(endpoint, size);
-                        check(c.patchBytes(path, 0, body), 204);
+                        if (conns[a] == null) conns[a] = new Conn(endpoints[a]);
+                        if (conns[b] == null) conns[b] = new Conn(endpoints[b]);
+                        String path = conns[a].create(endpoints[a], size);
+                        check(conns[b].patchBytes(path, 0, body), 204);
                     } catch (Exception e) {
                         errors.incrementAndGet();
-                        if (c != null) c.close();
-                        c = null;
+                        for (int k = 0; k < conns.length; k++) {
+                            if (conns[k] != null) conns[k].close();
+                            conns[k] = null;
+                        }
                     }
                     latencies[i] = System.nanoTime() - t;
                 }
-                if (c != null) c.close();
+                for (Conn c : conns) if (c != null) c.close();
                 return null;
             }));
         }
@@ -91,8 +101,8 @@ public class TusBench {
         double seconds = (System.nanoTime() - start) / 1e9;
         pool.shutdown();
         Arrays.sort(latencies);
-        return String.format(Locale.ROOT, "{\"scenario\":\"small\",\"count\":%d,\"size\":%d,\"concurrency\":%d,\"errors\":%d,\"seconds\":%.3f,\"uploads_per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f}",
-                count, size, concurrency, errors.get(), seconds, count / seconds, latencies[count / 2] / 1e6, latencies[(int) (count * 0.99)] / 1e6);
+        return String.format(Locale.ROOT, "{\"scenario\":\"small\",\"endpoints\":%d,\"count\":%d,\"size\":%d,\"concurrency\":%d,\"errors\":%d,\"seconds\":%.3f,\"uploads_per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f}",
+                endpoints.length, count, size, concurrency, errors.get(), seconds, count / seconds, latencies[count / 2] / 1e6, latencies[(int) (count * 0.99)] / 1e6);
     }
 
     static String stream(URI endpoint, long size, long pid) throws Exception {
