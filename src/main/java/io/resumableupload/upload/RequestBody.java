@@ -57,9 +57,4 @@ public final class RequestBody {
     void resume() {
         request.resume();
     }
-
-    /** True once every byte of the body has been delivered. */
-    boolean ended() {
-        return request.isEnded();
-    }
 }

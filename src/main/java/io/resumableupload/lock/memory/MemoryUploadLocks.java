@@ -44,11 +44,6 @@ public final class MemoryUploadLocks implements UploadLocks {
         }
     }
 
-    /** Number of locks held now (for tests and metrics). */
-    public int heldCount() {
-        return holders.size();
-    }
-
     /**
      * Asks the holder of {@code uploadId}'s lock in this JVM, if any, to let go: how a request from another replica
      * reaches the holder (the distributed backends call it when such a request arrives).
