@@ -14,10 +14,34 @@ import org.junit.jupiter.api.Test;
 @QuarkusTest
 class OperationsTest {
 
+    @jakarta.inject.Inject
+    io.resumableupload.upload.UploadService uploads;
+
+    @jakarta.inject.Inject
+    io.resumableupload.lock.UploadLocks locks;
+
+    /**
+     * One reaper across replicas: the sweep runs under the lock "expiration-reaper"; while anyone holds it (another
+     * replica, for the distributed backends: see the lock contract tests), a sweep neither runs nor waits.
+     */
+    @Test
+    void the_sweep_runs_only_where_its_lock_is_free() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
+        try (var held = locks.acquire("expiration-reaper", java.time.Duration.ofSeconds(5), () -> {
+        })) {
+            long start = System.nanoTime();
+            org.junit.jupiter.api.Assertions.assertFalse(uploads.runExclusively("expiration-reaper", runs::incrementAndGet));
+            org.junit.jupiter.api.Assertions.assertTrue((System.nanoTime() - start) / 1_000_000 < 1_000, "the sweep waited");
+        }
+        org.junit.jupiter.api.Assertions.assertTrue(uploads.runExclusively("expiration-reaper", runs::incrementAndGet));
+        org.junit.jupiter.api.Assertions.assertEquals(1, runs.get());
+    }
+
     @Test
     void readiness_checks_database_and_storage() {
         given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
-                .body("checks.name", hasItems("upload storage", "accepting uploads", "Database connections health check"));
+                .body("checks.name", hasItems("upload storage", "upload locks", "accepting uploads",
+                        "Database connections health check"));
     }
 
     @Test
