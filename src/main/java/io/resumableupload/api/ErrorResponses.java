@@ -1,12 +1,13 @@
 package io.resumableupload.api;
 
+import jakarta.inject.Singleton;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.TusHeaders;
 import io.resumableupload.upload.UploadMetrics;
 import io.vertx.core.http.HttpServerRequest;
-import jakarta.inject.Singleton;
-import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
 
 /** Builds every error response: {@code text/plain} {@code ERR_CODE: detail} with the catalogue's status. */
 @Singleton

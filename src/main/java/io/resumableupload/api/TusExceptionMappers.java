@@ -1,14 +1,17 @@
 package io.resumableupload.api;
 
+import java.util.UUID;
+
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
+
+import org.jboss.logging.Logger;
+import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
+
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.TusException;
 import io.resumableupload.upload.Failures;
 import io.vertx.core.http.HttpServerRequest;
-import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.Response;
-import java.util.UUID;
-import org.jboss.logging.Logger;
-import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /**
  * The one class that turns exceptions into responses. Unexpected exceptions answer 500 with an id that is logged

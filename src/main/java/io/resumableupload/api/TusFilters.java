@@ -1,17 +1,20 @@
 package io.resumableupload.api;
 
+import java.util.Locale;
+import java.util.Set;
+
+import jakarta.ws.rs.container.ContainerRequestContext;
+import jakarta.ws.rs.container.ContainerResponseContext;
+import jakarta.ws.rs.core.UriBuilder;
+
+import org.jboss.resteasy.reactive.server.ServerRequestFilter;
+import org.jboss.resteasy.reactive.server.ServerResponseFilter;
+
 import io.resumableupload.config.TusConfig;
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.TusException;
 import io.resumableupload.protocol.TusHeaders;
 import io.resumableupload.upload.UploadMetrics;
-import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.container.ContainerResponseContext;
-import jakarta.ws.rs.core.UriBuilder;
-import java.util.Locale;
-import java.util.Set;
-import org.jboss.resteasy.reactive.server.ServerRequestFilter;
-import org.jboss.resteasy.reactive.server.ServerResponseFilter;
 
 /** The protocol rules every TUS request and response goes through. */
 public class TusFilters {

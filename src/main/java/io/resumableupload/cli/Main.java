@@ -1,9 +1,10 @@
 package io.resumableupload.cli;
 
+import java.util.Arrays;
+
 import io.quarkus.runtime.Quarkus;
 import io.quarkus.runtime.annotations.QuarkusMain;
 import io.resumableupload.client.UploadCommand;
-import java.util.Arrays;
 
 /**
  * The entry point of the packaged jar. This method runs before Quarkus starts, so {@code upload} runs the client

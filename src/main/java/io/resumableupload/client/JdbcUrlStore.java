@@ -39,7 +39,8 @@ public final class JdbcUrlStore implements UrlStore {
     @Override
     public Optional<String> get(String fingerprint) throws IOException {
         return run(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT upload_value FROM " + TABLE + " WHERE fingerprint = ?")) {
+            try (PreparedStatement select = connection
+                    .prepareStatement("SELECT upload_value FROM " + TABLE + " WHERE fingerprint = ?")) {
                 select.setString(1, fingerprint);
                 try (ResultSet row = select.executeQuery()) {
                     return row.next() ? Optional.of(row.getString(1)) : Optional.<String> empty();
@@ -54,7 +55,8 @@ public final class JdbcUrlStore implements UrlStore {
             connection.setAutoCommit(false);
             try {
                 delete(connection, fingerprint);
-                try (PreparedStatement insert = connection.prepareStatement("INSERT INTO " + TABLE + " (fingerprint, upload_value) VALUES (?, ?)")) {
+                try (PreparedStatement insert = connection
+                        .prepareStatement("INSERT INTO " + TABLE + " (fingerprint, upload_value) VALUES (?, ?)")) {
                     insert.setString(1, fingerprint);
                     insert.setString(2, value);
                     insert.executeUpdate();

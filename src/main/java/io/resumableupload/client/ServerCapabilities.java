@@ -15,7 +15,8 @@ import java.util.Set;
 public record ServerCapabilities(Set<String> extensions, OptionalLong maxSize, List<ChecksumAlgorithm> checksumAlgorithms) {
 
     /** What is assumed of a server that does not answer OPTIONS: core and creation only. */
-    public static final ServerCapabilities MINIMAL = new ServerCapabilities(Set.of("creation"), OptionalLong.empty(), List.of());
+    public static final ServerCapabilities MINIMAL = new ServerCapabilities(Set.of("creation"), OptionalLong.empty(),
+            List.of());
 
     /** True if the server advertises {@code extension}. */
     public boolean supports(String extension) {

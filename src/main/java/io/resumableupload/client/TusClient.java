@@ -335,8 +335,10 @@ public final class TusClient implements AutoCloseable {
                     long from = at[0];
                     long count = Math.min(length - (from - start), size - from);
                     Map<String, String> patch = patchHeaders(from);
-                    checksumHeader(RangePublisher.file(file.path()), from, count).ifPresent(c -> patch.put("Upload-Checksum", c));
-                    Response response = send("PATCH", url, patch, publisher(RangePublisher.file(file.path()), from, count, part), null);
+                    checksumHeader(RangePublisher.file(file.path()), from, count)
+                            .ifPresent(c -> patch.put("Upload-Checksum", c));
+                    Response response = send("PATCH", url, patch,
+                            publisher(RangePublisher.file(file.path()), from, count, part), null);
                     expect(response, "PATCH", url, 204);
                     progress.chunkDone();
                     return offsetOf(response, url);
@@ -378,7 +380,8 @@ public final class TusClient implements AutoCloseable {
                         patch.put("Upload-Length", Long.toString(declared));
                     }
                     checksumHeader(RangePublisher.bytes(rest), 0, rest.length).ifPresent(c -> patch.put("Upload-Checksum", c));
-                    Response response = send("PATCH", url, patch, publisher(RangePublisher.bytes(rest), 0, rest.length, part), null);
+                    Response response = send("PATCH", url, patch, publisher(RangePublisher.bytes(rest), 0, rest.length, part),
+                            null);
                     expect(response, "PATCH", url, 204);
                     progress.chunkDone();
                     return offsetOf(response, url);
@@ -392,7 +395,8 @@ public final class TusClient implements AutoCloseable {
 
         private Optional<String> checksumHeader(RangePublisher.Source data, long from, long count) throws IOException {
             try {
-                return algorithm == null ? Optional.empty() : Optional.of(TusClient.checksumHeader(algorithm, data, from, count));
+                return algorithm == null ? Optional.empty()
+                        : Optional.of(TusClient.checksumHeader(algorithm, data, from, count));
             } finally {
                 data.close();
             }
@@ -407,7 +411,8 @@ public final class TusClient implements AutoCloseable {
         private final int parts;
         private final Progress progress;
 
-        ParallelUpload(UploadSource.FileSource file, UploadOptions options, ServerCapabilities caps, int parts, Progress progress) {
+        ParallelUpload(UploadSource.FileSource file, UploadOptions options, ServerCapabilities caps, int parts,
+                Progress progress) {
             this.file = file;
             this.options = options;
             this.caps = caps;
@@ -498,7 +503,8 @@ public final class TusClient implements AutoCloseable {
             return new UploadResult(finalUrl, size, resumed, resumed ? Arrays.stream(offsets).sum() : 0, progress.stats());
         }
 
-        private boolean resumeOffsets(List<URI> urls, List<long[]> ranges, long[] offsets) throws IOException, InterruptedException {
+        private boolean resumeOffsets(List<URI> urls, List<long[]> ranges, long[] offsets)
+                throws IOException, InterruptedException {
             for (int i = 0; i < urls.size(); i++) {
                 long offset = resumableOffset(urls.get(i), ranges.get(i)[1]);
                 if (offset < 0) {
@@ -699,7 +705,8 @@ public final class TusClient implements AutoCloseable {
         }
         String body = response.body() == null ? "" : response.body().strip();
         throw new TusClientException(method + " " + url + " answered " + response.status()
-                + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) : body)), response.status(), url, null);
+                + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) : body)), response.status(), url,
+                null);
     }
 
     private URI location(Response response) throws TusClientException {
@@ -731,7 +738,8 @@ public final class TusClient implements AutoCloseable {
             data.close();
             return HttpRequest.BodyPublishers.noBody();
         }
-        return HttpRequest.BodyPublishers.fromPublisher(new RangePublisher(data, from, count, executor, part::sent, rateLimiter), count);
+        return HttpRequest.BodyPublishers
+                .fromPublisher(new RangePublisher(data, from, count, executor, part::sent, rateLimiter), count);
     }
 
     private ChecksumAlgorithm checksumFor(ServerCapabilities caps) {
@@ -744,7 +752,8 @@ public final class TusClient implements AutoCloseable {
         return checksum != null && caps.checksumAlgorithms().contains(checksum) ? checksum : null;
     }
 
-    private static String checksumHeader(ChecksumAlgorithm algorithm, RangePublisher.Source data, long from, long count) throws IOException {
+    private static String checksumHeader(ChecksumAlgorithm algorithm, RangePublisher.Source data, long from, long count)
+            throws IOException {
         java.security.MessageDigest digest = algorithm.newDigest();
         ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
         long done = 0;

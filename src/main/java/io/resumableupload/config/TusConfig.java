@@ -1,14 +1,15 @@
 package io.resumableupload.config;
 
-import io.quarkus.runtime.configuration.MemorySize;
-import io.resumableupload.protocol.ChecksumAlgorithm;
-import io.smallrye.config.ConfigMapping;
-import io.smallrye.config.WithDefault;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+
+import io.quarkus.runtime.configuration.MemorySize;
+import io.resumableupload.protocol.ChecksumAlgorithm;
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
 
 /** Everything the upload service reads from configuration, under {@code tus.*}. */
 @ConfigMapping(prefix = "tus")

@@ -1,5 +1,15 @@
 package io.resumableupload.lock;
 
+import java.sql.DriverManager;
+import java.util.Properties;
+
+import jakarta.enterprise.inject.Disposes;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import org.jboss.logging.Logger;
+
 import io.agroal.api.AgroalDataSource;
 import io.agroal.api.configuration.AgroalConnectionFactoryConfiguration;
 import io.agroal.api.security.SimplePassword;
@@ -9,13 +19,6 @@ import io.resumableupload.lock.memory.MemoryUploadLocks;
 import io.resumableupload.lock.postgres.PostgresUploadLocks;
 import io.resumableupload.lock.redis.RedisUploadLocks;
 import io.resumableupload.persistence.embedded.EmbeddedPostgres;
-import jakarta.enterprise.inject.Disposes;
-import jakarta.enterprise.inject.Instance;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
-import java.sql.DriverManager;
-import java.util.Properties;
-import org.jboss.logging.Logger;
 
 /** The one place that picks the lock backend from {@code tus.lock.backend}. */
 public class LockProducer {

@@ -1,10 +1,12 @@
 package io.resumableupload.ops;
 
-import io.resumableupload.upload.UploadService;
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+
+import io.resumableupload.upload.UploadService;
 
 /** Readiness: DOWN once shutdown has begun, so the load balancer stops sending uploads here first. */
 @Readiness

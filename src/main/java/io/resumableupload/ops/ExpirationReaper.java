@@ -1,13 +1,16 @@
 package io.resumableupload.ops;
 
+import java.time.Instant;
+import java.util.List;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import org.jboss.logging.Logger;
+
 import io.quarkus.scheduler.Scheduled;
 import io.resumableupload.config.TusConfig;
 import io.resumableupload.persistence.UploadRepository;
 import io.resumableupload.upload.UploadService;
-import jakarta.enterprise.context.ApplicationScoped;
-import java.time.Instant;
-import java.util.List;
-import org.jboss.logging.Logger;
 
 /**
  * Reclaims expired uploads: deletes their bytes and leaves a tombstone (410) that is purged after the retention.
@@ -29,8 +32,7 @@ public class ExpirationReaper {
         this.config = config;
     }
 
-    @Scheduled(every = "${tus.expiration.sweep-interval:60s}", delayed = "${tus.expiration.sweep-interval:60s}",
-            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    @Scheduled(every = "${tus.expiration.sweep-interval:60s}", delayed = "${tus.expiration.sweep-interval:60s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
     void sweep() {
         if (uploads.draining()) {
             return;

@@ -1,10 +1,12 @@
 package io.resumableupload.ops;
 
-import io.resumableupload.lock.UploadLocks;
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+
+import io.resumableupload.lock.UploadLocks;
 
 /** Readiness: the lock backend answers (a replica that cannot lock must not take uploads). */
 @Readiness

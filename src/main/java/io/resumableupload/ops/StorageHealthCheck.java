@@ -1,10 +1,12 @@
 package io.resumableupload.ops;
 
-import io.resumableupload.storage.UploadStorage;
 import jakarta.enterprise.context.ApplicationScoped;
+
 import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
+
+import io.resumableupload.storage.UploadStorage;
 
 /** Readiness: the storage backend takes writes. (The database check comes with the datasource.) */
 @Readiness

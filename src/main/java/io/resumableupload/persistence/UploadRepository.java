@@ -1,10 +1,5 @@
 package io.resumableupload.persistence;
 
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
-import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.resumableupload.protocol.UploadMetadata;
-import jakarta.enterprise.context.ApplicationScoped;
 import java.sql.Array;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -18,6 +13,13 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+
+import jakarta.enterprise.context.ApplicationScoped;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import io.resumableupload.protocol.UploadMetadata;
 
 /**
  * All reads and writes of upload rows. Every method is one short statement or transaction, so no database
@@ -79,7 +81,8 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
 
     public List<UploadRecord> findRecords(List<String> ids) {
         return jdbc(connection -> {
-            try (PreparedStatement select = connection.prepareStatement("SELECT " + COLUMNS + " FROM upload WHERE id = ANY (?)")) {
+            try (PreparedStatement select = connection
+                    .prepareStatement("SELECT " + COLUMNS + " FROM upload WHERE id = ANY (?)")) {
                 select.setArray(1, connection.createArrayOf("text", ids.stream().distinct().toArray()));
                 List<UploadRecord> records = new ArrayList<>();
                 try (ResultSet row = select.executeQuery()) {

@@ -38,7 +38,8 @@ public final class HeaderValues {
         long parsed = parseNonNegativeLong(value);
         if (parsed < 0) {
             throw new TusException(error,
-                    value == null ? "missing " + header + " header" : "invalid " + header + " header: not a non-negative integer");
+                    value == null ? "missing " + header + " header"
+                            : "invalid " + header + " header: not a non-negative integer");
         }
         return parsed;
     }

@@ -28,7 +28,8 @@ public record UploadChecksum(ChecksumAlgorithm algorithm, byte[] expectedDigest)
         }
         if (digest.length != algorithm.newDigest().getDigestLength()) {
             throw new TusException(TusError.INVALID_CHECKSUM,
-                    "Upload-Checksum digest has " + digest.length + " bytes, " + name + " has " + algorithm.newDigest().getDigestLength());
+                    "Upload-Checksum digest has " + digest.length + " bytes, " + name + " has "
+                            + algorithm.newDigest().getDigestLength());
         }
         return new UploadChecksum(algorithm, digest);
     }

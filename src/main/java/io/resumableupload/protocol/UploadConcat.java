@@ -37,7 +37,8 @@ public sealed interface UploadConcat {
         }
         List<String> urls = Arrays.stream(list.split(" +")).toList();
         if (urls.size() > MAX_PARTS) {
-            throw new TusException(TusError.INVALID_CONCAT, "Upload-Concat final names more than " + MAX_PARTS + " partial uploads");
+            throw new TusException(TusError.INVALID_CONCAT,
+                    "Upload-Concat final names more than " + MAX_PARTS + " partial uploads");
         }
         return new Final(raw, urls);
     }

@@ -1,11 +1,13 @@
 package io.resumableupload.storage;
 
-import io.resumableupload.config.TusConfig;
-import io.resumableupload.storage.fs.FileSystemStorage;
-import jakarta.enterprise.inject.Produces;
-import jakarta.inject.Singleton;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+
+import jakarta.enterprise.inject.Produces;
+import jakarta.inject.Singleton;
+
+import io.resumableupload.config.TusConfig;
+import io.resumableupload.storage.fs.FileSystemStorage;
 
 /** The one place that picks the storage backend from {@code tus.storage.backend}. */
 public class StorageProducer {

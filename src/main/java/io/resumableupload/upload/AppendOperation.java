@@ -1,12 +1,5 @@
 package io.resumableupload.upload;
 
-import io.resumableupload.lock.UploadLock;
-import io.resumableupload.persistence.UploadRecord;
-import io.resumableupload.protocol.TusError;
-import io.resumableupload.protocol.UploadChecksum;
-import io.resumableupload.storage.AppendSink;
-import io.vertx.core.Context;
-import io.vertx.core.buffer.Buffer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -15,7 +8,16 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+
 import org.jboss.logging.Logger;
+
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.persistence.UploadRecord;
+import io.resumableupload.protocol.TusError;
+import io.resumableupload.protocol.UploadChecksum;
+import io.resumableupload.storage.AppendSink;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
 
 /**
  * One append: streams a request body into storage and advances the offset, holding the upload's lock.

@@ -1,7 +1,8 @@
 package io.resumableupload.upload;
 
-import io.resumableupload.protocol.TusError;
 import java.time.Instant;
+
+import io.resumableupload.protocol.TusError;
 
 /**
  * How an append ended.

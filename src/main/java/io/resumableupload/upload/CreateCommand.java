@@ -1,8 +1,9 @@
 package io.resumableupload.upload;
 
+import java.util.List;
+
 import io.resumableupload.protocol.UploadConcat;
 import io.resumableupload.protocol.UploadMetadata;
-import java.util.List;
 
 /**
  * A validated creation request.

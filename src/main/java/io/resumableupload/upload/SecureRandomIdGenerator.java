@@ -1,9 +1,11 @@
 package io.resumableupload.upload;
 
-import io.quarkus.arc.DefaultBean;
-import jakarta.inject.Singleton;
 import java.security.SecureRandom;
 import java.util.Base64;
+
+import jakarta.inject.Singleton;
+
+import io.quarkus.arc.DefaultBean;
 
 /** 128 random bits from {@link SecureRandom}, as 22 characters of unpadded base64url. */
 @Singleton

@@ -5,18 +5,20 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.URL;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.protocol.ChecksumAlgorithm;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
-import java.net.URL;
-import java.time.Duration;
-import java.util.Arrays;
-import java.util.Base64;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.EnumSource;
 
 /** checksum: RELIABILITY A15 and B13. */
 @QuarkusTest
@@ -36,7 +38,10 @@ class ChecksumTest {
         assertArrayEquals(data, Tus.download(path));
     }
 
-    /** Spec: "460 Checksum Mismatch ... the uploaded chunk MUST be discarded, and the upload and its offset MUST NOT be updated". */
+    /**
+     * Spec: "460 Checksum Mismatch ... the uploaded chunk MUST be discarded, and the upload and its offset MUST NOT be
+     * updated".
+     */
     @Test
     void a_wrong_checksum_is_460_and_the_offset_stays() {
         byte[] first = Tus.randomBytes(1000, 1);
@@ -76,7 +81,8 @@ class ChecksumTest {
         byte[] data = Tus.randomBytes(20_000, 3);
         String path = Tus.create(data.length);
         try (RawHttp http = RawHttp.connect(root.getPort())) {
-            http.patchHead(path, 0, "Content-Length: 20000\r\nUpload-Checksum: " + checksum(ChecksumAlgorithm.SHA1, data) + "\r\n");
+            http.patchHead(path, 0,
+                    "Content-Length: 20000\r\nUpload-Checksum: " + checksum(ChecksumAlgorithm.SHA1, data) + "\r\n");
             http.send(Arrays.copyOf(data, 10_000));
             Thread.sleep(300);
             http.shutdownOutput();

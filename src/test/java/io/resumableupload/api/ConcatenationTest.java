@@ -6,14 +6,17 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.support.FinishedEvents;
-import io.resumableupload.support.Tus;
-import jakarta.inject.Inject;
 import java.io.ByteArrayOutputStream;
+
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.FinishedEvents;
+import io.resumableupload.support.Tus;
 
 /** concatenation and concatenation-unfinished: RELIABILITY A14, D2, D11. */
 @QuarkusTest

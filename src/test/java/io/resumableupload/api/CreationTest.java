@@ -1,7 +1,7 @@
 package io.resumableupload.api;
 
-import static io.resumableupload.support.Tus.tus;
 import static io.restassured.RestAssured.given;
+import static io.resumableupload.support.Tus.tus;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.matchesPattern;
 import static org.hamcrest.Matchers.notNullValue;
@@ -10,18 +10,21 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.persistence.UploadRepository;
-import io.resumableupload.support.RawHttp;
-import io.resumableupload.support.Tus;
-import jakarta.inject.Inject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.stream.Stream;
+
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.persistence.UploadRepository;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.Tus;
 
 /** Creation, creation-with-upload and the bad-input cases of RELIABILITY A1, A3-A6, B12, D11. */
 @QuarkusTest

@@ -5,10 +5,12 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
+
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.support.Tus;
-import java.util.Arrays;
-import org.junit.jupiter.api.Test;
 
 /** creation-defer-length: RELIABILITY A13. */
 @QuarkusTest

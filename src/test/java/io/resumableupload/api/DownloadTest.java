@@ -1,13 +1,10 @@
 package io.resumableupload.api;
 
-import static io.resumableupload.support.Tus.tus;
 import static io.restassured.RestAssured.given;
+import static io.resumableupload.support.Tus.tus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.support.Tus;
 import java.net.URL;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,9 +12,14 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Tus;
 
 /** GET downloads: RELIABILITY D7 and D12. */
 @QuarkusTest
@@ -80,7 +82,10 @@ class DownloadTest {
         assertEquals("nosniff", response.headers().firstValue("X-Content-Type-Options").orElseThrow());
     }
 
-    /** Downloads never wait for the upload lock: a stalled PATCH on another upload does not matter, and a finished upload has none. */
+    /**
+     * Downloads never wait for the upload lock: a stalled PATCH on another upload does not matter, and a finished upload has
+     * none.
+     */
     @Test
     void parallel_downloads_do_not_block_each_other() throws Exception {
         byte[] data = Tus.randomBytes(2 * 1024 * 1024, 3);

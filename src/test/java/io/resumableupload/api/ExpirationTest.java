@@ -7,6 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
@@ -14,13 +24,6 @@ import io.resumableupload.ops.ExpirationReaper;
 import io.resumableupload.persistence.UploadRepository;
 import io.resumableupload.protocol.HttpDates;
 import io.resumableupload.support.Tus;
-import jakarta.inject.Inject;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Map;
-import org.junit.jupiter.api.Test;
 
 /** expiration: RELIABILITY B14. Unfinished uploads expire 2 s after their last PATCH in this profile. */
 @QuarkusTest

@@ -4,12 +4,14 @@ import static io.resumableupload.support.Tus.tus;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.nullValue;
 
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.support.Tus;
 import java.util.Base64;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Tus;
 
 /** RELIABILITY A12 and D10. */
 @QuarkusTest

@@ -2,17 +2,20 @@ package io.resumableupload.api;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.persistence.UploadRepository;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
-import jakarta.inject.Inject;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.time.Duration;
-import org.junit.jupiter.api.Test;
 
 /**
  * RELIABILITY D11: Tus-Max-Size (64M in tests) holds on the paths that have bypassed it elsewhere: a deferred

@@ -4,9 +4,10 @@ import static io.resumableupload.support.Tus.tus;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.support.Tus;
-import org.junit.jupiter.api.Test;
 
 /** X-HTTP-Method-Override: RELIABILITY A16. */
 @QuarkusTest

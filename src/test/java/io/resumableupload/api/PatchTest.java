@@ -5,18 +5,21 @@ import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.URL;
+import java.time.Duration;
+import java.util.Arrays;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.support.FinishedEvents;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
-import jakarta.inject.Inject;
-import java.net.URL;
-import java.time.Duration;
-import java.util.Arrays;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
 
 /** PATCH: RELIABILITY A7-A11, B15. */
 @QuarkusTest

@@ -4,11 +4,13 @@ import static io.resumableupload.support.Tus.tus;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.support.Tus;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Tus;
 
 /** termination. */
 @QuarkusTest

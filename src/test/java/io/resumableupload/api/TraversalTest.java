@@ -4,14 +4,16 @@ import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.junit.QuarkusTest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
 
 /**
  * RELIABILITY D1: traversal in upload ids never reads, creates or deletes anything outside the upload directory.
@@ -30,7 +32,8 @@ class TraversalTest {
 
     static List<String> hostilePaths() {
         return List.of("/files/..%2Fcanary-d1.txt", "/files/..%2F..%2Ftarget%2Fcanary-d1.txt", "/files/%2e%2e%2fcanary-d1.txt",
-                "/files/..%5ccanary-d1.txt", "/files/%00", "/files/canary%00AAAAAAAAAAAAAAAAAAAA", "/files/..%252Fcanary-d1.txt",
+                "/files/..%5ccanary-d1.txt", "/files/%00", "/files/canary%00AAAAAAAAAAAAAAAAAAAA",
+                "/files/..%252Fcanary-d1.txt",
                 "/files/a/../../target/canary-d1.txt", "/files/..", "/files/%2E%2E", "/files/" + "A".repeat(10_000),
                 "/files/AAAAAAAAAAAAAAAAAAAAA%2F", "/files/.%2e/canary-d1.txt");
     }

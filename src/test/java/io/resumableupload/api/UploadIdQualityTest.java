@@ -4,8 +4,6 @@ import static io.resumableupload.support.Tus.tus;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.support.Tus;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.HashSet;
@@ -14,7 +12,11 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
 import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Tus;
 
 /** RELIABILITY D4: 10,000 ids created through the API are unique, 128-bit random, with no shared structure. */
 @QuarkusTest
@@ -31,7 +33,8 @@ class UploadIdQualityTest {
                 List<String> ids = new ArrayList<>();
                 for (int i = 0; i < COUNT / 8; i++) {
                     ids.add(Tus.idOf(Tus.pathOf(tus().header("Upload-Length", 1)
-                            .header("Upload-Metadata", "filename " + Base64.getEncoder().encodeToString("same-name.bin".getBytes()))
+                            .header("Upload-Metadata",
+                                    "filename " + Base64.getEncoder().encodeToString("same-name.bin".getBytes()))
                             .post("/files").then().statusCode(201).extract().header("Location"))));
                 }
                 return ids;

@@ -1,8 +1,10 @@
 package io.resumableupload.client;
 
-import io.quarkus.test.junit.QuarkusTest;
 import java.util.Properties;
+
 import org.eclipse.microprofile.config.ConfigProvider;
+
+import io.quarkus.test.junit.QuarkusTest;
 
 /** JdbcUrlStore on the PostgreSQL the tests use (any JDBC database works; this is the one at hand). */
 @QuarkusTest
@@ -13,7 +15,8 @@ class JdbcUrlStoreTest extends UrlStoreContract {
         var config = ConfigProvider.getConfig();
         Properties properties = new Properties();
         properties.setProperty("user", config.getOptionalValue("quarkus.datasource.username", String.class).orElse("postgres"));
-        config.getOptionalValue("quarkus.datasource.password", String.class).ifPresent(p -> properties.setProperty("password", p));
+        config.getOptionalValue("quarkus.datasource.password", String.class)
+                .ifPresent(p -> properties.setProperty("password", p));
         return new JdbcUrlStore(config.getValue("quarkus.datasource.jdbc.url", String.class), properties);
     }
 }

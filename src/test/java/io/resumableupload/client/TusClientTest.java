@@ -7,9 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.support.Tus;
 import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.URL;
@@ -20,11 +17,16 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Tus;
 
 /** The client against the real server. */
 @QuarkusTest
@@ -67,7 +69,8 @@ class TusClientTest {
     void uploads_a_file_in_one_patch_with_metadata() throws Exception {
         try (TusClient client = TusClient.builder(endpoint).build()) {
             UploadResult result = client.upload(UploadSource.of(file),
-                    UploadOptions.builder().metadata("filename", "naïve.bin").metadata("filetype", "application/octet-stream").build());
+                    UploadOptions.builder().metadata("filename", "naïve.bin").metadata("filetype", "application/octet-stream")
+                            .build());
             assertEquals(SIZE, result.bytes());
             assertFalse(result.resumed());
             assertEquals(1, result.stats().chunksDone());
@@ -108,9 +111,11 @@ class TusClientTest {
     @Test
     void uploads_a_stream_of_known_size_and_one_of_unknown_size() throws Exception {
         try (TusClient client = TusClient.builder(endpoint).chunkSize(2 * 1024 * 1024).build()) {
-            UploadResult known = client.upload(UploadSource.of(new ByteArrayInputStream(data), SIZE, null), UploadOptions.defaults());
+            UploadResult known = client.upload(UploadSource.of(new ByteArrayInputStream(data), SIZE, null),
+                    UploadOptions.defaults());
             assertArrayEquals(data, Tus.download(known.url().getPath()));
-            UploadResult unknown = client.upload(UploadSource.ofUnknownLength(new ByteArrayInputStream(data)), UploadOptions.defaults());
+            UploadResult unknown = client.upload(UploadSource.ofUnknownLength(new ByteArrayInputStream(data)),
+                    UploadOptions.defaults());
             assertEquals(SIZE, unknown.bytes());
             assertArrayEquals(data, Tus.download(unknown.url().getPath()));
         }
@@ -120,7 +125,8 @@ class TusClientTest {
     void a_stream_whose_size_is_a_multiple_of_the_chunk_declares_its_length_at_the_end() throws Exception {
         byte[] exact = Tus.randomBytes(2 * 1024 * 1024, 5);
         try (TusClient client = TusClient.builder(endpoint).chunkSize(1024 * 1024).build()) {
-            UploadResult result = client.upload(UploadSource.ofUnknownLength(new ByteArrayInputStream(exact)), UploadOptions.defaults());
+            UploadResult result = client.upload(UploadSource.ofUnknownLength(new ByteArrayInputStream(exact)),
+                    UploadOptions.defaults());
             assertArrayEquals(exact, Tus.download(result.url().getPath()));
         }
     }
@@ -196,7 +202,8 @@ class TusClientTest {
     void a_parallel_upload_resumes_its_partials() throws Exception {
         MemoryUrlStore store = new MemoryUrlStore();
         UploadSource source = UploadSource.of(file);
-        try (TusClient slow = TusClient.builder(endpoint).urlStore(store).parallelUploads(3).limitRate(6 * 1024 * 1024).build()) {
+        try (TusClient slow = TusClient.builder(endpoint).urlStore(store).parallelUploads(3).limitRate(6 * 1024 * 1024)
+                .build()) {
             CompletableFuture<UploadResult> first = slow.uploadAsync(source, UploadOptions.defaults());
             Thread.sleep(500);
             slow.close();
@@ -224,7 +231,8 @@ class TusClientTest {
     @Test
     void progress_is_reported_until_100_percent() throws Exception {
         List<UploadStats> progress = Collections.synchronizedList(new ArrayList<>());
-        try (TusClient client = TusClient.builder(endpoint).chunkSize(512 * 1024).progressInterval(java.time.Duration.ZERO).build()) {
+        try (TusClient client = TusClient.builder(endpoint).chunkSize(512 * 1024).progressInterval(java.time.Duration.ZERO)
+                .build()) {
             client.upload(UploadSource.of(file), UploadOptions.builder().progress(progress::add).build());
         }
         UploadStats last = progress.get(progress.size() - 1);
@@ -244,7 +252,8 @@ class TusClientTest {
             raf.setLength(65L * 1024 * 1024);
         }
         try (TusClient client = TusClient.builder(endpoint).build()) {
-            TusClientException e = assertThrows(TusClientException.class, () -> client.upload(UploadSource.of(big), UploadOptions.defaults()));
+            TusClientException e = assertThrows(TusClientException.class,
+                    () -> client.upload(UploadSource.of(big), UploadOptions.defaults()));
             assertEquals(413, e.status());
         } finally {
             Files.delete(big);

@@ -4,10 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.quarkus.test.common.http.TestHTTPResource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.support.RawHttp;
-import io.resumableupload.support.Tus;
 import java.net.URL;
 import java.time.Duration;
 import java.util.Arrays;
@@ -16,7 +12,13 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.RepeatedTest;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.Tus;
 
 /**
  * RELIABILITY B5: two clients PATCH the same upload at the same offset at once. At most one append wins, the other

@@ -5,14 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
+import java.time.Duration;
+import java.util.Arrays;
+
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
-import java.net.URL;
-import java.time.Duration;
-import java.util.Arrays;
-import org.junit.jupiter.api.Test;
 
 /**
  * A PATCH that ends early keeps the bytes that arrived, and the upload resumes from them: RELIABILITY B1-B3 and

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.resumableupload.support.PackagedServer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -23,9 +22,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import io.resumableupload.support.PackagedServer;
 
 /**
  * The command line of the packaged jar: an upload killed with -9 resumes when run again (and says so); upload never
@@ -94,8 +96,10 @@ class CommandLineIT {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (System.nanoTime() < deadline) {
                 try {
-                    options = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/files"))
-                            .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+                    options = HttpClient.newHttpClient()
+                            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/files"))
+                                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
+                                    HttpResponse.BodyHandlers.discarding());
                     break;
                 } catch (IOException e) {
                     Thread.sleep(200);
@@ -145,9 +149,11 @@ class CommandLineIT {
     private static ProcessBuilder command(Path cwd, String... args) {
         List<String> command = new ArrayList<>(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).directory(cwd.toFile()).redirectErrorStream(true);
-        builder.environment().put("RESUMABLE_UPLOAD_JAR", Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
+        builder.environment().put("RESUMABLE_UPLOAD_JAR",
+                Path.of("target/quarkus-app/quarkus-run.jar").toAbsolutePath().toString());
         builder.environment().put("XDG_CACHE_HOME", WORK.resolve("cache").toAbsolutePath().toString());
-        builder.environment().put("TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY", WORK.resolve("serve-postgres").toAbsolutePath().toString());
+        builder.environment().put("TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY",
+                WORK.resolve("serve-postgres").toAbsolutePath().toString());
         return builder;
     }
 
@@ -181,9 +187,10 @@ class CommandLineIT {
     private static Path download(String url) throws Exception {
         Path target = WORK.resolve("download.bin");
         HttpResponse<Path> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
-                .timeout(Duration.ofMinutes(5)).build(), HttpResponse.BodyHandlers.ofFile(target,
-                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
-                java.nio.file.StandardOpenOption.TRUNCATE_EXISTING));
+                .timeout(Duration.ofMinutes(5)).build(),
+                HttpResponse.BodyHandlers.ofFile(target,
+                        java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                        java.nio.file.StandardOpenOption.TRUNCATE_EXISTING));
         assertEquals(200, response.statusCode());
         return target;
     }

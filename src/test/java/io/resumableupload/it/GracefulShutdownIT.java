@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.resumableupload.support.PackagedServer;
-import io.resumableupload.support.RawHttp;
-import io.resumableupload.support.Tus;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +11,12 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
+
+import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.Tus;
 
 /**
  * SIGTERM on the packaged server with a PATCH in flight (RELIABILITY B7 on one replica): readiness turns DOWN, new

@@ -3,10 +3,6 @@ package io.resumableupload.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.resumableupload.support.PackagedServer;
-import io.resumableupload.support.RawHttp;
-import io.resumableupload.support.SharedDatabase;
-import io.resumableupload.support.Tus;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -31,9 +27,15 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+
+import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.SharedDatabase;
+import io.resumableupload.support.Tus;
 
 /**
  * Several replicas behind a plain round-robin (RELIABILITY B4, B5, B6 across processes): 3 server processes on one
@@ -181,7 +183,8 @@ class MultiReplicaIT {
 
         void run() throws Exception {
             String path = retrying(() -> {
-                HttpResponse<Void> created = send("POST", next(), "/files", Map.of("Upload-Length", String.valueOf(data.length)));
+                HttpResponse<Void> created = send("POST", next(), "/files",
+                        Map.of("Upload-Length", String.valueOf(data.length)));
                 return created.statusCode() == 201 ? Tus.pathOf(created.headers().firstValue("Location").orElseThrow()) : null;
             });
             long offset = 0;
@@ -215,13 +218,15 @@ class MultiReplicaIT {
                 String uploadPath = path;
                 offset = retrying(() -> {
                     HttpResponse<Void> head = send("HEAD", next(), uploadPath, Map.of());
-                    return head.statusCode() == 200 ? Long.valueOf(head.headers().firstValue("Upload-Offset").orElseThrow()) : null;
+                    return head.statusCode() == 200 ? Long.valueOf(head.headers().firstValue("Upload-Offset").orElseThrow())
+                            : null;
                 });
             }
             String uploadPath = path;
             byte[] stored = retrying(() -> {
-                HttpResponse<byte[]> got = http.send(HttpRequest.newBuilder(uri(next(), uploadPath)).timeout(Duration.ofSeconds(30))
-                        .build(), HttpResponse.BodyHandlers.ofByteArray());
+                HttpResponse<byte[]> got = http
+                        .send(HttpRequest.newBuilder(uri(next(), uploadPath)).timeout(Duration.ofSeconds(30))
+                                .build(), HttpResponse.BodyHandlers.ofByteArray());
                 return got.statusCode() == 200 ? got.body() : null;
             });
             if (!Tus.sha256(stored).equals(Tus.sha256(data))) {

@@ -3,16 +3,19 @@ package io.resumableupload.lock;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.agroal.api.AgroalDataSource;
-import io.quarkus.test.junit.QuarkusTest;
-import io.resumableupload.lock.postgres.PostgresUploadLocks;
-import jakarta.inject.Inject;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
 import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.lock.postgres.PostgresUploadLocks;
 
 /** PostgreSQL advisory locks on the test database; each "replica" is its own instance with its own sessions. */
 @QuarkusTest
@@ -57,7 +60,8 @@ class PostgresLocksTest extends LockContract {
         UploadLock lock = locks.acquire(id, Duration.ofSeconds(1), told::countDown);
         try (Connection admin = dataSource.getConnection(); Statement kill = admin.createStatement()) {
             // Every session holding an advisory lock but ours: that is the lock session.
-            kill.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
+            kill.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
         }
         assertTrue(told.await(3, TimeUnit.SECONDS), "the holder was not told");
         assertFalse(lock.isHeld());

@@ -3,17 +3,20 @@ package io.resumableupload.lock;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.enterprise.inject.Instance;
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.lock.redis.RedisUploadLocks;
 import io.resumableupload.support.RedisResource;
-import jakarta.enterprise.inject.Instance;
-import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
 
 /** Redis leases on a real Redis; each "replica" is its own instance. Short leases keep the TTL tests quick. */
 @QuarkusTest

@@ -1,14 +1,15 @@
 package io.resumableupload.ops;
 
-import static io.resumableupload.support.Tus.tus;
 import static io.restassured.RestAssured.given;
+import static io.resumableupload.support.Tus.tus;
 import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 
+import org.junit.jupiter.api.Test;
+
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.support.Tus;
-import org.junit.jupiter.api.Test;
 
 /** Health probes and Prometheus metrics. */
 @QuarkusTest

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Set;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -45,7 +46,8 @@ class DownloadHeadersTest {
 
     @ParameterizedTest
     @CsvSource(delimiter = '|', value = { "report.pdf|report.pdf|report.pdf", "a\"b.txt|a_b.txt|a%22b.txt",
-            "../../etc/passwd|.._.._etc_passwd|..%2F..%2Fetc%2Fpasswd", "naïve résumé.txt|na_ve r_sum_.txt|na%C3%AFve%20r%C3%A9sum%C3%A9.txt" })
+            "../../etc/passwd|.._.._etc_passwd|..%2F..%2Fetc%2Fpasswd",
+            "naïve résumé.txt|na_ve r_sum_.txt|na%C3%AFve%20r%C3%A9sum%C3%A9.txt" })
     void file_names_are_quoted_safely(String filename, String ascii, String encoded) {
         String disposition = DownloadHeaders.contentDisposition("text/plain", filename, INLINE);
         assertEquals("inline; filename=\"" + ascii + "\"; filename*=UTF-8''" + encoded, disposition);

@@ -3,6 +3,7 @@ package io.resumableupload.protocol;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.time.Instant;
+
 import org.junit.jupiter.api.Test;
 
 class HttpDatesTest {

@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.EnumSet;
 import java.util.Set;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -19,7 +20,8 @@ class UploadChecksumTest {
     @EnumSource(ChecksumAlgorithm.class)
     void parses_each_algorithm(ChecksumAlgorithm algorithm) {
         byte[] digest = algorithm.newDigest().digest("hello".getBytes(StandardCharsets.UTF_8));
-        UploadChecksum checksum = UploadChecksum.parse(algorithm.tusName() + " " + Base64.getEncoder().encodeToString(digest), ALL);
+        UploadChecksum checksum = UploadChecksum.parse(algorithm.tusName() + " " + Base64.getEncoder().encodeToString(digest),
+                ALL);
         assertEquals(algorithm, checksum.algorithm());
     }
 

@@ -1,11 +1,13 @@
 package io.resumableupload.support;
 
-import io.resumableupload.hooks.UploadFinished;
-import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+
+import io.resumableupload.hooks.UploadFinished;
 
 /** Counts UploadFinished events per upload (RELIABILITY B15: exactly once). */
 @ApplicationScoped

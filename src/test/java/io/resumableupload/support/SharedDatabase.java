@@ -1,11 +1,12 @@
 package io.resumableupload.support;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 /**
  * One PostgreSQL for several server processes: the one QUARKUS_DATASOURCE_JDBC_URL names (CI), else an embedded

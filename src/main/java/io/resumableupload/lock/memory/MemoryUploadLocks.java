@@ -1,8 +1,5 @@
 package io.resumableupload.lock.memory;
 
-import io.resumableupload.lock.LockTimeoutException;
-import io.resumableupload.lock.UploadLock;
-import io.resumableupload.lock.UploadLocks;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -10,6 +7,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.resumableupload.lock.LockTimeoutException;
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.lock.UploadLocks;
 
 /**
  * Locks in this JVM's memory: right for exactly one replica, and the in-process half of the distributed backends

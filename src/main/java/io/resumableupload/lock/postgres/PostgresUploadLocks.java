@@ -1,10 +1,5 @@
 package io.resumableupload.lock.postgres;
 
-import io.resumableupload.lock.LockTimeoutException;
-import io.resumableupload.lock.LockUnavailableException;
-import io.resumableupload.lock.UploadLock;
-import io.resumableupload.lock.UploadLocks;
-import io.resumableupload.lock.memory.MemoryUploadLocks;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -21,10 +16,18 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+
 import javax.sql.DataSource;
+
 import org.jboss.logging.Logger;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
+
+import io.resumableupload.lock.LockTimeoutException;
+import io.resumableupload.lock.LockUnavailableException;
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.lock.UploadLocks;
+import io.resumableupload.lock.memory.MemoryUploadLocks;
 
 /**
  * Upload locks shared by every replica on one PostgreSQL, as session-level advisory locks (no table, no extra

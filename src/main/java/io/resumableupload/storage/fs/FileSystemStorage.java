@@ -1,10 +1,5 @@
 package io.resumableupload.storage.fs;
 
-import io.resumableupload.protocol.UploadIds;
-import io.resumableupload.storage.AppendSink;
-import io.resumableupload.storage.ConcatenatingStorage;
-import io.resumableupload.storage.LocalFileStorage;
-import io.resumableupload.storage.UploadStorage;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -14,6 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+
+import io.resumableupload.protocol.UploadIds;
+import io.resumableupload.storage.AppendSink;
+import io.resumableupload.storage.ConcatenatingStorage;
+import io.resumableupload.storage.LocalFileStorage;
+import io.resumableupload.storage.UploadStorage;
 
 /** Uploads as files in one directory: {@code <directory>/<id>}. */
 public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage {
