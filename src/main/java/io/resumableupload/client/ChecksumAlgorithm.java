@@ -5,7 +5,11 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Locale;
 import java.util.Optional;
 
-/** Checksum algorithms of the TUS checksum extension, under their TUS names. */
+/**
+ * Checksum algorithms of the TUS checksum extension, under their TUS names. The server has its own copy
+ * ({@code protocol.ChecksumAlgorithm}) on purpose: the client jar holds nothing but this package, and the server
+ * never depends on the client.
+ */
 public enum ChecksumAlgorithm {
     SHA1("sha1", "SHA-1"),
     SHA256("sha256", "SHA-256"),

@@ -10,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -25,6 +24,7 @@ import org.postgresql.PGNotification;
 
 import io.resumableupload.lock.LockTimeoutException;
 import io.resumableupload.lock.LockUnavailableException;
+import io.resumableupload.lock.ReleaseSignals;
 import io.resumableupload.lock.UploadLock;
 import io.resumableupload.lock.UploadLocks;
 import io.resumableupload.lock.memory.MemoryUploadLocks;
@@ -41,10 +41,8 @@ import io.resumableupload.lock.memory.MemoryUploadLocks;
  * A session that fails its heartbeat is closed on purpose, which frees its locks, and its holders are told to stop.
  *
  * <p>
- * Release requests cross replicas by {@code NOTIFY}: a waiter announces {@code R <replica> <id>}; every other
- * replica LISTENs and asks its local holder to let go; a holder that lets go announces {@code F <replica> <id>} so
- * waiters elsewhere retry at once instead of at their next poll (waiters in the same replica are woken by the
- * in-process lock).
+ * Release requests cross replicas as {@link ReleaseSignals} carried by {@code NOTIFY} on one channel that every
+ * replica LISTENs to.
  */
 public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
 
@@ -54,11 +52,9 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
 
     private final DataSource dataSource;
     private final Connector connector;
-    /** Tags this replica's notifications, so it ignores its own release requests (see {@link #listen}). */
-    private final String replica = java.util.UUID.randomUUID().toString();
     private final MemoryUploadLocks local = new MemoryUploadLocks();
+    private final ReleaseSignals signals = new ReleaseSignals(local);
     private final Session[] sessions;
-    private final Map<String, Object> waiters = new ConcurrentHashMap<>();
     private final ScheduledExecutorService heartbeat;
     private final Thread listener;
     private volatile boolean closed;
@@ -107,14 +103,14 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
                     return new PostgresLock(uploadId, key, session, epoch, inProcess);
                 }
                 if (!asked) {
-                    announce("R", uploadId);
+                    announce(signals.releaseRequest(uploadId));
                     asked = true;
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     throw new LockTimeoutException(uploadId);
                 }
-                awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, POLL_MILLIS));
+                signals.awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, POLL_MILLIS));
             }
         } catch (SQLException e) {
             inProcess.close();
@@ -130,31 +126,15 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
         sessions[0].ping();
     }
 
-    private void awaitFreed(String uploadId, long millis) throws InterruptedException {
-        Object signal = waiters.computeIfAbsent(uploadId, id -> new Object());
-        synchronized (signal) {
-            signal.wait(Math.max(1, millis));
-        }
-    }
-
-    private void freed(String uploadId) {
-        Object signal = waiters.remove(uploadId);
-        if (signal != null) {
-            synchronized (signal) {
-                signal.notifyAll();
-            }
-        }
-    }
-
-    private void announce(String kind, String uploadId) {
+    private void announce(String message) {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement notify = connection.prepareStatement("SELECT pg_notify(?, ?)")) {
             notify.setString(1, CHANNEL);
-            notify.setString(2, kind + " " + replica + " " + uploadId);
+            notify.setString(2, message);
             notify.execute();
         } catch (SQLException e) {
             // Waiters poll too; a lost notification only costs time.
-            LOG.debugf("NOTIFY %s %s failed: %s", kind, uploadId, e.getMessage());
+            LOG.debugf("NOTIFY %s failed: %s", message, e.getMessage());
         }
     }
 
@@ -170,17 +150,7 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
                         continue;
                     }
                     for (PGNotification notification : notifications) {
-                        // "<R|F> <replica> <upload id>". A replica's own release request must not reach its local
-                        // holder: that holder is the waiting request itself (it holds the in-process lock).
-                        String[] parts = notification.getParameter().split(" ", 3);
-                        if (parts.length != 3 || parts[1].equals(replica)) {
-                            continue;
-                        }
-                        if (parts[0].equals("R")) {
-                            local.requestRelease(parts[2]);
-                        } else if (parts[0].equals("F")) {
-                            freed(parts[2]);
-                        }
+                        signals.received(notification.getParameter());
                     }
                 }
             } catch (SQLException | RuntimeException e) {
@@ -353,7 +323,7 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
             }
             released = true;
             session.unlock(key, epoch, uploadId);
-            announce("F", uploadId);
+            announce(signals.freed(uploadId));
             inProcess.close();
         }
     }

@@ -15,6 +15,7 @@ import io.quarkus.redis.datasource.RedisDataSource;
 import io.quarkus.redis.datasource.pubsub.PubSubCommands;
 import io.resumableupload.lock.LockTimeoutException;
 import io.resumableupload.lock.LockUnavailableException;
+import io.resumableupload.lock.ReleaseSignals;
 import io.resumableupload.lock.UploadLock;
 import io.resumableupload.lock.UploadLocks;
 import io.resumableupload.lock.memory.MemoryUploadLocks;
@@ -29,7 +30,7 @@ import io.vertx.mutiny.redis.client.Response;
  * that cannot renew considers its lock lost after two thirds of the TTL, before the lease can run out and anyone
  * else can take it, and is told to stop; {@link UploadLock#confirmHeld()} checks the token in Redis (fencing)
  * before an offset advances. Within a replica a {@link MemoryUploadLocks} orders requests first. Release requests
- * cross replicas by pub/sub ({@code R <replica> <id>}, {@code F <replica> <id>} on {@code <prefix>events}).
+ * cross replicas as {@link ReleaseSignals} by pub/sub on {@code <prefix>events}.
  */
 public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
 
@@ -44,11 +45,12 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
     private final long ttlMillis;
     private final String prefix;
     private final String channel;
+    /** Tells this replica's tokens apart from other replicas'. */
     private final String replica = UUID.randomUUID().toString();
     private final AtomicLong tokens = new AtomicLong();
     private final MemoryUploadLocks local = new MemoryUploadLocks();
+    private final ReleaseSignals signals = new ReleaseSignals(local);
     private final Map<String, RedisLock> held = new ConcurrentHashMap<>();
-    private final Map<String, Object> waiters = new ConcurrentHashMap<>();
     private final ScheduledExecutorService renewer;
     private volatile PubSubCommands.RedisSubscriber subscriber;
     private volatile boolean closed;
@@ -85,14 +87,14 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
                     return lock;
                 }
                 if (!asked) {
-                    publish("R", uploadId);
+                    publish(signals.releaseRequest(uploadId));
                     asked = true;
                 }
                 long remaining = deadline - System.nanoTime();
                 if (remaining <= 0) {
                     throw new LockTimeoutException(uploadId);
                 }
-                awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, POLL_MILLIS));
+                signals.awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, POLL_MILLIS));
             }
         } catch (LockTimeoutException | InterruptedException e) {
             inProcess.close();
@@ -114,11 +116,11 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
         }
     }
 
-    private void publish(String kind, String uploadId) {
+    private void publish(String message) {
         try {
-            redis.pubsub(String.class).publish(channel, kind + " " + replica + " " + uploadId);
+            redis.pubsub(String.class).publish(channel, message);
         } catch (RuntimeException e) {
-            LOG.debugf("publishing %s %s failed: %s", kind, uploadId, e.getMessage());
+            LOG.debugf("publishing %s failed: %s", message, e.getMessage());
         }
     }
 
@@ -127,7 +129,7 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
             return;
         }
         try {
-            subscriber = redis.pubsub(String.class).subscribe(java.util.List.of(channel), this::onMessage,
+            subscriber = redis.pubsub(String.class).subscribe(java.util.List.of(channel), signals::received,
                     this::resubscribeLater, failure -> resubscribeLater());
         } catch (RuntimeException e) {
             LOG.warnf("subscribing to lock events failed (%s); retrying", e.getMessage());
@@ -138,31 +140,6 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
     private void resubscribeLater() {
         if (!closed) {
             renewer.schedule(this::subscribe, 1, TimeUnit.SECONDS);
-        }
-    }
-
-    private void onMessage(String message) {
-        // "<R|F> <replica> <upload id>"; a replica ignores its own (its local holder is the waiter itself).
-        String[] parts = message.split(" ", 3);
-        if (parts.length != 3 || parts[1].equals(replica)) {
-            return;
-        }
-        if (parts[0].equals("R")) {
-            local.requestRelease(parts[2]);
-        } else if (parts[0].equals("F")) {
-            Object signal = waiters.remove(parts[2]);
-            if (signal != null) {
-                synchronized (signal) {
-                    signal.notifyAll();
-                }
-            }
-        }
-    }
-
-    private void awaitFreed(String uploadId, long millis) throws InterruptedException {
-        Object signal = waiters.computeIfAbsent(uploadId, id -> new Object());
-        synchronized (signal) {
-            signal.wait(Math.max(1, millis));
         }
     }
 
@@ -261,7 +238,7 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
             } catch (RuntimeException e) {
                 LOG.debugf("releasing the lease of %s failed (it runs out by itself): %s", uploadId, e.getMessage());
             }
-            publish("F", uploadId);
+            publish(signals.freed(uploadId));
             inProcess.close();
         }
     }

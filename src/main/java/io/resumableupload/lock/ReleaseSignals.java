@@ -1,0 +1,63 @@
+package io.resumableupload.lock;
+
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+import io.resumableupload.lock.memory.MemoryUploadLocks;
+
+/**
+ * The messages by which the distributed backends reach holders and waiters in other replicas, whatever carries
+ * them (PostgreSQL NOTIFY, Redis pub/sub): {@code R <replica> <upload id>} asks the holder of an upload's lock to let
+ * go; {@code F <replica> <upload id>} says a lock was freed, so waiters retry at once instead of at their next poll.
+ */
+public final class ReleaseSignals {
+
+    private final String replica = UUID.randomUUID().toString();
+    private final MemoryUploadLocks local;
+    private final Map<String, Object> waiters = new ConcurrentHashMap<>();
+
+    /** @param local the in-process locks of this replica, whose holders receive release requests */
+    public ReleaseSignals(MemoryUploadLocks local) {
+        this.local = local;
+    }
+
+    /** The message asking every other replica's holder of {@code uploadId} to let go. */
+    public String releaseRequest(String uploadId) {
+        return "R " + replica + " " + uploadId;
+    }
+
+    /** The message saying this replica freed {@code uploadId}'s lock. */
+    public String freed(String uploadId) {
+        return "F " + replica + " " + uploadId;
+    }
+
+    /**
+     * Handles a message from any replica. A replica ignores its own: its release request must not reach its local
+     * holder, which is the waiting request itself (it holds the in-process lock while it waits).
+     */
+    public void received(String message) {
+        String[] parts = message.split(" ", 3);
+        if (parts.length != 3 || parts[1].equals(replica)) {
+            return;
+        }
+        if (parts[0].equals("R")) {
+            local.requestRelease(parts[2]);
+        } else if (parts[0].equals("F")) {
+            Object signal = waiters.remove(parts[2]);
+            if (signal != null) {
+                synchronized (signal) {
+                    signal.notifyAll();
+                }
+            }
+        }
+    }
+
+    /** Waits up to {@code millis} for another replica to free {@code uploadId}'s lock. */
+    public void awaitFreed(String uploadId, long millis) throws InterruptedException {
+        Object signal = waiters.computeIfAbsent(uploadId, id -> new Object());
+        synchronized (signal) {
+            signal.wait(Math.max(1, millis));
+        }
+    }
+}
