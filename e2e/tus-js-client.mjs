@@ -40,7 +40,8 @@ function upload(source, options) {
   });
 }
 
-// A TCP proxy in front of the server that cuts the connection once `cutAfter` request bytes went through.
+// A TCP proxy in front of the server that cuts the connection once `cutAfter` request bytes went through: the server
+// sees the request end early (FIN), the client sees a reset.
 function cuttingProxy(cutAfter) {
   let budget = cutAfter;
   let cuts = 0;
@@ -53,11 +54,12 @@ function cuttingProxy(cutAfter) {
     client.on('data', (chunk) => {
       if (budget !== null && chunk.length >= budget) {
         forwarded += budget;
-        upstream.write(chunk.subarray(0, budget));
+        // The server side ends with FIN, so every forwarded byte reaches it (an RST would make its kernel drop bytes
+        // not yet read, and the check below could not tell how many it kept); the client side is reset.
+        upstream.end(chunk.subarray(0, budget));
         budget = null;
         cuts++;
         client.resetAndDestroy();
-        upstream.destroy();
         return;
       }
       if (budget !== null) budget -= chunk.length;

@@ -101,6 +101,15 @@ public interface TusConfig {
          */
         @WithDefault("64M")
         MemorySize checkpointInterval();
+
+        /**
+         * When a newer request asks a PATCH to let go, the PATCH keeps reading the bytes already on their way until
+         * none has arrived for 50 ms, for at most this long, then stores what it has and lets go. A stalled PATCH
+         * lets go after 50 ms; one whose client has just gone keeps its last bytes. Defaults to {@code 500ms}
+         * (@tus/server's lockDrainTimeout is the same idea).
+         */
+        @WithDefault("500ms")
+        Duration releaseDrain();
     }
 
     interface Checksum {

@@ -67,6 +67,7 @@ final class AppendOperation {
     private final long idleTimeoutNanos;
     private final long maxBufferedBytes;
     private final long checkpointInterval;
+    private final long releaseDrainNanos;
     private final CompletableFuture<AppendOutcome> outcome = new CompletableFuture<>();
     private final long startNanos = System.nanoTime();
 
@@ -83,6 +84,7 @@ final class AppendOperation {
     private Stop stop;
     private long lastActivityNanos = System.nanoTime();
     private long idleTimerId = -1;
+    private boolean started;
 
     // worker jobs (one at a time; the event loop hands over between them, which orders the accesses)
     private volatile long committedOffset;
@@ -98,7 +100,7 @@ final class AppendOperation {
      */
     AppendOperation(UploadService service, UploadRecord upload, Long length, UploadLock lock, AppendSink sink,
             long allowance, UploadChecksum checksum, RequestBody body, Duration idleTimeout, long maxBufferedBytes,
-            long checkpointInterval) {
+            long checkpointInterval, Duration releaseDrain) {
         this.service = service;
         this.upload = upload;
         this.length = length;
@@ -113,6 +115,7 @@ final class AppendOperation {
         this.maxBufferedBytes = maxBufferedBytes;
         // A checksummed append never counts before its digest is verified, so it never checkpoints.
         this.checkpointInterval = checksum == null ? checkpointInterval : Long.MAX_VALUE;
+        this.releaseDrainNanos = releaseDrain.toNanos();
         this.committedOffset = upload.offset();
         this.writtenOffset = upload.offset();
         this.lastCheckpoint = upload.offset();
@@ -133,6 +136,7 @@ final class AppendOperation {
                 return;
             }
             armIdleTimer(idleTimeoutNanos);
+            started = true;
             body.start(new RequestBody.Listener() {
                 @Override
                 public void onData(Buffer chunk) {
@@ -155,9 +159,34 @@ final class AppendOperation {
         return outcome;
     }
 
-    /** Asks the operation to store what it has and end; callable from any thread. */
+    /**
+     * Asks the operation to store what it has and end; callable from any thread. A release request (a newer request
+     * wants the lock) first drains the bytes already on their way: see {@code tus.patch.release-drain}.
+     */
     void requestStop(Stop reason) {
-        context.runOnContext(ignored -> stop(reason));
+        context.runOnContext(ignored -> {
+            if (reason == Stop.RELEASE_REQUESTED && started) {
+                drainThenStop(System.nanoTime() + releaseDrainNanos);
+            } else {
+                stop(reason);
+            }
+        });
+    }
+
+    private static final long QUIET_NANOS = 50_000_000L;
+
+    /** Keeps reading until no byte came for 50 ms, or the deadline passes, then stops for the release. */
+    private void drainThenStop(long deadline) {
+        if (stop != null || committing || ended) {
+            return;
+        }
+        long now = System.nanoTime();
+        if (now - lastActivityNanos >= QUIET_NANOS || now >= deadline) {
+            stop(Stop.RELEASE_REQUESTED);
+            return;
+        }
+        long wait = Math.min(QUIET_NANOS - (now - lastActivityNanos), deadline - now);
+        context.owner().setTimer(Math.max(1, wait / 1_000_000), id -> drainThenStop(deadline));
     }
 
     CompletionStage<AppendOutcome> outcome() {

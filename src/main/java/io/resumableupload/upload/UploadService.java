@@ -306,7 +306,7 @@ public class UploadService {
             TusConfig.Patch patch = config.patch();
             AppendOperation operation = new AppendOperation(this, upload, length, lock, sink, allowance,
                     command.checksum(), body, patch.idleTimeout(), patch.maxBufferedBytes().asLongValue(),
-                    patch.checkpointInterval().asLongValue());
+                    patch.checkpointInterval().asLongValue(), patch.releaseDrain());
             activeAppends.add(operation);
             metrics.appendStarted();
             relay.attach(operation);
