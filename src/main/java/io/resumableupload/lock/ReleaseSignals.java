@@ -3,6 +3,8 @@ package io.resumableupload.lock;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import io.resumableupload.lock.memory.MemoryUploadLocks;
 
@@ -23,7 +25,7 @@ public final class ReleaseSignals {
     }
 
     /** The message asking every other replica's holder of {@code uploadId} to let go. */
-    public String releaseRequest(String uploadId) {
+    String releaseRequest(String uploadId) {
         return "R " + replica + " " + uploadId;
     }
 
@@ -53,8 +55,39 @@ public final class ReleaseSignals {
         }
     }
 
+    /** One attempt at a lock held in the backend: the lock, or null while another replica holds it. */
+    @FunctionalInterface
+    public interface Attempt<T, E extends Exception> {
+        T tryOnce() throws E;
+    }
+
+    /**
+     * How a distributed backend waits for a holder in another replica: tries; while the lock is held elsewhere,
+     * asks that holder once to let go ({@code announce}), then tries again whenever a freed signal arrives, at least
+     * every {@code pollMillis} (a message can be lost), until {@code deadlineNanos}.
+     */
+    public <T, E extends Exception> T takeWhenFree(String uploadId, long deadlineNanos, long pollMillis,
+            Attempt<T, E> attempt, Consumer<String> announce) throws E, LockTimeoutException, InterruptedException {
+        boolean asked = false;
+        while (true) {
+            T lock = attempt.tryOnce();
+            if (lock != null) {
+                return lock;
+            }
+            if (!asked) {
+                announce.accept(releaseRequest(uploadId));
+                asked = true;
+            }
+            long remaining = deadlineNanos - System.nanoTime();
+            if (remaining <= 0) {
+                throw new LockTimeoutException(uploadId);
+            }
+            awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, pollMillis));
+        }
+    }
+
     /** Waits up to {@code millis} for another replica to free {@code uploadId}'s lock. */
-    public void awaitFreed(String uploadId, long millis) throws InterruptedException {
+    private void awaitFreed(String uploadId, long millis) throws InterruptedException {
         Object signal = waiters.computeIfAbsent(uploadId, id -> new Object());
         synchronized (signal) {
             signal.wait(Math.max(1, millis));

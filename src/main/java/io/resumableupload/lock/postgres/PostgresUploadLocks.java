@@ -95,23 +95,11 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
         UploadLock inProcess = local.acquire(uploadId, timeout, onReleaseRequested);
         long key = key(uploadId);
         Session session = sessions[(int) Math.floorMod(key, (long) sessions.length)];
-        boolean asked = false;
         try {
-            while (true) {
+            return signals.takeWhenFree(uploadId, deadline, POLL_MILLIS, () -> {
                 long epoch = session.tryLock(key, uploadId);
-                if (epoch >= 0) {
-                    return new PostgresLock(uploadId, key, session, epoch, inProcess);
-                }
-                if (!asked) {
-                    announce(signals.releaseRequest(uploadId));
-                    asked = true;
-                }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    throw new LockTimeoutException(uploadId);
-                }
-                signals.awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, POLL_MILLIS));
-            }
+                return epoch < 0 ? null : new PostgresLock(uploadId, key, session, epoch, inProcess);
+            }, this::announce);
         } catch (SQLException e) {
             inProcess.close();
             throw new LockUnavailableException("PostgreSQL lock backend unavailable: " + e.getMessage(), e);

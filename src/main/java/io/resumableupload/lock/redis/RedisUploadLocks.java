@@ -76,26 +76,17 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
         UploadLock inProcess = local.acquire(uploadId, timeout, onReleaseRequested);
         String key = prefix + uploadId;
         String token = replica + ":" + tokens.incrementAndGet();
-        boolean asked = false;
         try {
-            while (true) {
+            return signals.takeWhenFree(uploadId, deadline, POLL_MILLIS, () -> {
                 long sent = System.nanoTime();
                 Response set = redis.execute("SET", key, token, "NX", "PX", Long.toString(ttlMillis));
-                if (set != null && "OK".equals(set.toString())) {
-                    RedisLock lock = new RedisLock(uploadId, key, token, sent, inProcess);
-                    held.put(uploadId, lock);
-                    return lock;
+                if (set == null || !"OK".equals(set.toString())) {
+                    return null;
                 }
-                if (!asked) {
-                    publish(signals.releaseRequest(uploadId));
-                    asked = true;
-                }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
-                    throw new LockTimeoutException(uploadId);
-                }
-                signals.awaitFreed(uploadId, Math.min(TimeUnit.NANOSECONDS.toMillis(remaining) + 1, POLL_MILLIS));
-            }
+                RedisLock lock = new RedisLock(uploadId, key, token, sent, inProcess);
+                held.put(uploadId, lock);
+                return lock;
+            }, this::publish);
         } catch (LockTimeoutException | InterruptedException e) {
             inProcess.close();
             throw e;
