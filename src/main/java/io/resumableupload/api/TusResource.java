@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -294,8 +295,9 @@ public class TusResource {
         }
         long first = range == null ? 0 : range.first();
         long count = range == null ? length : range.length();
-        String filetype = upload.metadata() == null ? null : upload.metadata().get("filetype");
-        String filename = upload.metadata() == null ? null : upload.metadata().get("filename");
+        Map<String, String> metadata = upload.metadata();
+        String filetype = metadata.get("filetype");
+        String filename = metadata.get("filename");
         Response.ResponseBuilder response = Response.status(range == null ? 200 : 206)
                 .header("Content-Type", DownloadHeaders.contentType(filetype))
                 .header("Content-Disposition",

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
+import io.resumableupload.protocol.UploadMetadata;
+
 /**
  * An immutable snapshot of an upload row. Services work on snapshots, never on managed entities, because a PATCH
  * crosses threads and outlives any persistence context.
@@ -17,7 +19,6 @@ public record UploadRecord(
         Long length,
         long offset,
         String metadataRaw,
-        Map<String, String> metadata,
         ConcatType concatType,
         String concatRaw,
         List<String> concatParts,
@@ -28,8 +29,16 @@ public record UploadRecord(
 
     /** This upload after an append or an assembly moved its offset (and maybe finished it). */
     public UploadRecord withProgress(Long length, long offset, Instant expiresAt, Instant finishedAt) {
-        return new UploadRecord(id, length, offset, metadataRaw, metadata, concatType, concatRaw, concatParts, createdAt,
+        return new UploadRecord(id, length, offset, metadataRaw, concatType, concatRaw, concatParts, createdAt,
                 expiresAt, finishedAt, expiredAt);
+    }
+
+    /**
+     * The metadata values decoded as UTF-8 text, derived from the raw header on demand (only downloads and events
+     * need them; a PATCH or HEAD never pays for the decoding).
+     */
+    public Map<String, String> metadata() {
+        return metadataRaw == null ? Map.of() : UploadMetadata.parse(metadataRaw, Integer.MAX_VALUE).texts();
     }
 
     public boolean lengthDeferred() {

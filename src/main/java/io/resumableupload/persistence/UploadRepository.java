@@ -19,7 +19,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.hibernate.orm.panache.PanacheRepositoryBase;
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.resumableupload.protocol.UploadMetadata;
 
 /**
  * All reads and writes of upload rows. Every method is one short statement or transaction, so no database
@@ -213,15 +212,10 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         // wasNull() speaks of the column read last: ask right away.
         Long length = row.wasNull() ? null : lengthValue;
         return new UploadRecord(row.getString("id"), length, row.getLong("upload_offset"),
-                metadataRaw, metadataOf(metadataRaw), ConcatType.ofColumn(row.getString("concat_type")),
+                metadataRaw, ConcatType.ofColumn(row.getString("concat_type")),
                 row.getString("concat_raw"), parts == null ? List.of() : Arrays.asList((String[]) parts.getArray()),
                 instant(row, "created_at"), instant(row, "expires_at"), instant(row, "finished_at"),
                 instant(row, "expired_at"));
-    }
-
-    /** The decoded metadata, derived from the raw header (the jsonb column is the same, for SQL queries). */
-    private static Map<String, String> metadataOf(String raw) {
-        return raw == null ? Map.of() : UploadMetadata.parse(raw, Integer.MAX_VALUE).texts();
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

@@ -167,7 +167,7 @@ public class UploadService {
         }
         boolean complete = concatType != ConcatType.FINAL && length != null && length == 0;
         UploadRecord upload = new UploadRecord(id, length, 0, command.metadata().raw().orElse(null),
-                command.metadata().texts(), concatType, command.concat() == null ? null : command.concat().raw(),
+                concatType, command.concat() == null ? null : command.concat().raw(),
                 parts, now, complete ? expiryOfFinished(now) : expiryOfUnfinished(concatType, now),
                 complete ? now : null, null);
         try {
