@@ -60,8 +60,18 @@ public enum TusError {
     NOT_IMPLEMENTED("ERR_NOT_IMPLEMENTED", 501, "feature not implemented"),
     /** DELETE of a finished upload when tus.termination.finished-uploads is false (@tus/server: 400). */
     TERMINATION_REJECTED("ERR_UPLOAD_TERMINATION_REJECTED", 400, "upload termination has been rejected"),
-    /** The database or the storage cannot be reached; nothing was changed and the client may retry. */
+    /** A dependency failed; nothing was changed and the client may retry. Prefer a code naming the cause below. */
     SERVICE_UNAVAILABLE("ERR_SERVICE_UNAVAILABLE", 503, "service temporarily unavailable, try again"),
+    /** The database cannot be reached; nothing was changed and the client may retry (clients retry 5xx). */
+    DATABASE_UNAVAILABLE("ERR_DATABASE_UNAVAILABLE", 503, "the database is unavailable, try again"),
+    /** The storage backend cannot be reached or refuses writes (read-only mount, throttling); retry later. */
+    STORAGE_UNAVAILABLE("ERR_STORAGE_UNAVAILABLE", 503, "the storage is unavailable, try again"),
+    /** The lock backend (PostgreSQL sessions, Redis) cannot be reached, or a held lock was lost mid-request. */
+    LOCK_UNAVAILABLE("ERR_LOCK_UNAVAILABLE", 503, "the lock service is unavailable, try again"),
+    /** RFC 4918 507: no room left in storage; unacknowledged bytes were given back and the upload stays resumable. */
+    STORAGE_FULL("ERR_STORAGE_FULL", 507, "insufficient storage, try again later"),
+    /** The bytes the upload's offset counts are gone from storage; the upload cannot be resumed (as expired). */
+    UPLOAD_LOST("ERR_UPLOAD_LOST", 410, "the upload's stored bytes were lost; start a new upload"),
     INTERNAL_SERVER_ERROR("ERR_INTERNAL_SERVER_ERROR", 500, "internal server error");
 
     private final String code;
