@@ -44,6 +44,10 @@ public class TusExceptionMappers {
             LOG.warnf("database unavailable: %s", e.getMessage());
             return errors.of(TusError.SERVICE_UNAVAILABLE, "the database is unavailable, try again", request);
         }
+        if (Failures.isStorageUnavailable(e)) {
+            LOG.warnf("storage unavailable: %s", e.getMessage());
+            return errors.of(TusError.STORAGE_UNAVAILABLE, TusError.STORAGE_UNAVAILABLE.message(), request);
+        }
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(e, "request %s %s failed, error id %s", request.method(), request.path(), errorId);
         return errors.of(TusError.INTERNAL_SERVER_ERROR, "internal server error, error id " + errorId, request);

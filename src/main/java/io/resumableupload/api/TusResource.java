@@ -1,6 +1,8 @@
 package io.resumableupload.api;
 
+import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -42,6 +44,7 @@ import io.resumableupload.protocol.UploadConcat;
 import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.protocol.UploadMetadata;
 import io.resumableupload.storage.LocalFileStorage;
+import io.resumableupload.storage.PresigningStorage;
 import io.resumableupload.storage.UploadStorage;
 import io.resumableupload.upload.AppendCommand;
 import io.resumableupload.upload.AppendOutcome;
@@ -293,15 +296,26 @@ public class TusResource {
                     "the upload has " + length + " bytes", request);
             return Response.fromResponse(unsatisfiable).header("Content-Range", "bytes */" + length).build();
         }
-        long first = range == null ? 0 : range.first();
-        long count = range == null ? length : range.length();
         Map<String, String> metadata = upload.metadata();
         String filetype = metadata.get("filetype");
         String filename = metadata.get("filename");
+        String contentType = DownloadHeaders.contentType(filetype);
+        String disposition = DownloadHeaders.contentDisposition(filetype, filename, inlineTypes);
+        if (config.download().redirect() && storage instanceof PresigningStorage presigning) {
+            // The bytes come straight from the object store; the URL carries our Content-Type and -Disposition, and the
+            // client sends its Range header there itself.
+            try {
+                return Response.status(302).location(presigning.presignDownload(upload.id(), contentType, disposition,
+                        config.download().redirectValidity())).header("Cache-Control", "no-store").build();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        long first = range == null ? 0 : range.first();
+        long count = range == null ? length : range.length();
         Response.ResponseBuilder response = Response.status(range == null ? 200 : 206)
-                .header("Content-Type", DownloadHeaders.contentType(filetype))
-                .header("Content-Disposition",
-                        DownloadHeaders.contentDisposition(filetype, filename, inlineTypes))
+                .header("Content-Type", contentType)
+                .header("Content-Disposition", disposition)
                 .header("Accept-Ranges", "bytes").header("Content-Length", count);
         if (range != null) {
             response.header("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + length);
@@ -313,8 +327,15 @@ public class TusResource {
             // Zero-copy: Vert.x sends the file region with sendfile.
             return response.entity(new PathPart(files.fileOf(upload.id()), first, count)).build();
         }
+        // Opened before the response starts, so a storage failure still answers 503 instead of a cut body.
+        InputStream opened;
+        try {
+            opened = storage.openRead(upload.id(), first, count);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
         StreamingOutput body = output -> {
-            try (InputStream in = storage.openRead(upload.id(), first, count)) {
+            try (InputStream in = opened) {
                 in.transferTo(output);
             }
         };

@@ -1,5 +1,6 @@
 package io.resumableupload.config;
 
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -191,6 +192,18 @@ public interface TusConfig {
         @WithDefault("text/plain,image/png,image/jpeg,image/gif,image/bmp,image/webp,audio/wave,audio/wav,audio/x-wav,"
                 + "audio/x-pn-wav,audio/webm,audio/ogg,audio/mpeg,video/webm,video/ogg,video/mp4,application/ogg")
         List<String> inlineTypes();
+
+        /**
+         * Whether a GET of a finished upload answers {@code 302} to a short-lived presigned URL of the object
+         * store, so the bytes do not pass through the server. Only where the backend can presign (S3); otherwise
+         * ignored. Defaults to {@code false}.
+         */
+        @WithDefault("false")
+        boolean redirect();
+
+        /** How long a presigned download URL stays valid. Defaults to {@code 5m}. */
+        @WithDefault("5m")
+        Duration redirectValidity();
     }
 
     interface Storage {
@@ -200,6 +213,68 @@ public interface TusConfig {
 
         /** The filesystem backend. */
         Filesystem filesystem();
+
+        /** The S3 backend (AWS S3 and S3-compatible stores). */
+        S3 s3();
+
+        interface S3 {
+            /** The bucket holding the uploads. Required with {@code tus.storage.backend=s3}. */
+            Optional<String> bucket();
+
+            /** Prepended to every object key, e.g. {@code uploads/}. Defaults to no prefix. */
+            Optional<String> prefix();
+
+            /**
+             * The bucket's region. Unset, the SDK's default region chain decides (AWS_REGION, profile, instance
+             * metadata), falling back to {@code us-east-1}.
+             */
+            Optional<String> region();
+
+            /** The endpoint of an S3-compatible store (MinIO, Ceph RGW, R2, s3proxy). Unset: AWS's own endpoint. */
+            Optional<URI> endpoint();
+
+            /**
+             * Path-style URLs ({@code endpoint/bucket/key}) instead of virtual-hosted ones; most S3-compatible stores
+             * need it. Defaults to {@code false}.
+             */
+            @WithDefault("false")
+            boolean pathStyle();
+
+            /**
+             * The size of every part of an upload but the last. Raised for an upload whose length (or, while the
+             * length is deferred, {@code tus.max-size}) needs more than 10,000 parts. Each append in flight spools up to
+             * one part on local disk. Defaults to {@code 8M} (at least {@code 5M}, S3's smallest part).
+             */
+            @WithDefault("8M")
+            MemorySize partSize();
+
+            /**
+             * Where appends spool the part they are receiving. The files are unlinked as soon as they are created,
+             * so nothing remains there after an append ends, even after a crash. Unset: {@code java.io.tmpdir}.
+             */
+            Optional<Path> spoolDirectory();
+
+            /**
+             * An explicit access key. Unset (the default), credentials come from the SDK's default provider chain:
+             * environment, web identity (EKS), profile, container and instance roles.
+             */
+            Optional<String> accessKeyId();
+
+            /** The secret of {@link #accessKeyId()}. */
+            Optional<String> secretAccessKey();
+
+            /**
+             * How many times a request is tried before the backend gives up with {@code 503 ERR_STORAGE_UNAVAILABLE};
+             * throttling ({@code 503 SlowDown}) and 5xx answers are retried with exponential backoff and jitter.
+             * Defaults to {@code 6}.
+             */
+            @WithDefault("6")
+            int maxAttempts();
+
+            /** How long the readiness check waits for the bucket to answer. Defaults to {@code 3s}. */
+            @WithDefault("3s")
+            Duration healthTimeout();
+        }
 
         interface Filesystem {
             /** The directory holding one file per upload; created if missing. Defaults to {@code uploads}. */
@@ -216,7 +291,8 @@ public interface TusConfig {
     }
 
     enum StorageBackend {
-        FILESYSTEM
+        FILESYSTEM,
+        S3
     }
 
     interface Lock {

@@ -28,7 +28,7 @@ public interface AppendSink extends Closeable {
      * offset up to which bytes are durable. Unlike every other method it may run concurrently with
      * {@link #write}, so the server can overlap flushing with receiving. A backend whose natural durability
      * points are elsewhere (S3: acknowledged parts) just reports them; returning the committed offset is always
-     * correct.
+     * correct. It counts only bytes durable without a gap from the committed offset.
      */
     long checkpoint() throws IOException;
 

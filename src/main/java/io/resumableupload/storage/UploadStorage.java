@@ -29,19 +29,32 @@ import java.io.InputStream;
 public interface UploadStorage {
 
     /**
-     * Prepares storage for a new, empty upload. Called once, before the upload's row is committed.
+     * Prepares storage for a new, empty upload. Called once, before the upload's row is committed; if that commit
+     * fails, {@link #delete} follows.
+     *
+     * @param contentType the media type the finished bytes are stored with (object stores keep it on the object),
+     *        already checked to be well-formed
      */
-    void create(String uploadId) throws IOException;
+    void create(String uploadId, String contentType) throws IOException;
 
     /**
      * Opens an append positioned at {@code committedOffset}, the offset stored in the database. Anything the
      * backend holds beyond it is discarded. Only one sink per upload is open at a time (the upload lock).
+     *
+     * @param length the upload's length, including one declared by the request being served, or {@code null} while
+     *        it is deferred: an object store sizes its parts from it and knows which part is the last
      */
-    AppendSink openAppend(String uploadId, long committedOffset) throws IOException;
+    AppendSink openAppend(String uploadId, long committedOffset, Long length) throws IOException;
 
     /**
-     * Called once, after the committed offset reached the upload's length: the moment to complete a multipart
-     * upload or to commit a block list. Must be idempotent.
+     * Called when the bytes up to {@code length} are durable and the upload is about to be marked complete: the
+     * moment to complete a multipart upload or to commit a block list.
+     *
+     * <p>
+     * It runs <em>before</em> the compare-and-set that marks the upload complete, so a crash or a lost
+     * compare-and-set can follow it: it must be safe to call again on an upload it already finished, and the
+     * backend must still accept an {@link #openAppend} at the old committed offset afterwards (the client resends
+     * the last bytes), keeping what it holds below that offset.
      */
     void finish(String uploadId, long length) throws IOException;
 

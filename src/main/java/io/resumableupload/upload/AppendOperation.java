@@ -474,6 +474,11 @@ final class AppendOperation {
                     cause.getMessage());
             return outcome(TusError.SERVICE_UNAVAILABLE, "the database is unavailable, try again");
         }
+        if (Failures.isStorageUnavailable(cause)) {
+            LOG.warnf("upload %s: storage unavailable, offset stays at %d: %s", upload.id(), committedOffset,
+                    cause.getMessage());
+            return outcome(TusError.STORAGE_UNAVAILABLE, TusError.STORAGE_UNAVAILABLE.message());
+        }
         LOG.errorf(cause, "upload %s: append failed at offset %d", upload.id(), committedOffset);
         return outcome(error, detail);
     }

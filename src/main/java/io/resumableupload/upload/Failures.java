@@ -4,6 +4,8 @@ import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
 import java.sql.SQLTransientException;
 
+import io.resumableupload.storage.StorageUnavailableException;
+
 /** Classifies failures that are not the client's fault. */
 public final class Failures {
 
@@ -18,6 +20,16 @@ public final class Failures {
                 return true;
             }
             if (t instanceof SQLException sql && isUnavailableState(sql)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** True when {@code failure} (or a cause) means the storage cannot be reached right now: answer 503. */
+    public static boolean isStorageUnavailable(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof StorageUnavailableException) {
                 return true;
             }
         }

@@ -35,6 +35,7 @@ import io.resumableupload.lock.UploadLocks;
 import io.resumableupload.persistence.ConcatType;
 import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.persistence.UploadRepository;
+import io.resumableupload.protocol.DownloadHeaders;
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.TusException;
 import io.resumableupload.protocol.TusExtension;
@@ -171,7 +172,7 @@ public class UploadService {
                 parts, now, complete ? expiryOfFinished(now) : expiryOfUnfinished(concatType, now),
                 complete ? now : null, null);
         try {
-            storage.create(id);
+            storage.create(id, DownloadHeaders.contentType(command.metadata().text("filetype").orElse(null)));
             if (complete) {
                 storage.finish(id, 0);
             }
@@ -302,7 +303,7 @@ public class UploadService {
                                 + " goes past the maximum upload size: " + allowance + " bytes remain");
             }
             AppendSink sink = upload.finished() ? new FinishedUploadSink(upload.offset())
-                    : storage.openAppend(id, upload.offset());
+                    : storage.openAppend(id, upload.offset(), length);
             TusConfig.Patch patch = config.patch();
             AppendOperation operation = new AppendOperation(this, upload, length, lock, sink, allowance,
                     command.checksum(), body, patch.idleTimeout(), patch.maxBufferedBytes().asLongValue(),

@@ -49,12 +49,12 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
      * and a missing file simply means no bytes yet.
      */
     @Override
-    public void create(String uploadId) {
+    public void create(String uploadId, String contentType) {
         fileOf(uploadId);
     }
 
     @Override
-    public AppendSink openAppend(String uploadId, long committedOffset) throws IOException {
+    public AppendSink openAppend(String uploadId, long committedOffset, Long length) throws IOException {
         Path file = fileOf(uploadId);
         boolean created = !Files.exists(file);
         FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);

@@ -1,0 +1,720 @@
+package io.resumableupload.storage.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+import javax.sql.DataSource;
+
+import org.jboss.logging.Logger;
+
+import io.resumableupload.protocol.DownloadHeaders;
+import io.resumableupload.protocol.UploadIds;
+import io.resumableupload.storage.AppendSink;
+import io.resumableupload.storage.ConcatenatingStorage;
+import io.resumableupload.storage.PresigningStorage;
+import io.resumableupload.storage.StorageUnavailableException;
+import io.resumableupload.storage.UploadBytesLostException;
+import io.resumableupload.storage.UploadStorage;
+import software.amazon.awssdk.core.ResponseInputStream;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.core.sync.RequestBody;
+import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.model.CompletedPart;
+import software.amazon.awssdk.services.s3.model.Delete;
+import software.amazon.awssdk.services.s3.model.GetObjectResponse;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MultipartUpload;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
+import software.amazon.awssdk.services.s3.model.S3Exception;
+import software.amazon.awssdk.services.s3.presigner.S3Presigner;
+
+/**
+ * Uploads in one S3 bucket: one multipart upload per upload, completed into {@code <prefix><id>}; tails shorter
+ * than a part parked as {@code <prefix><id>.tail.<end offset>}; part ETags and tails recorded in PostgreSQL
+ * ({@link S3State}). The layout and every invariant are in the package documentation.
+ */
+public final class S3Storage implements UploadStorage, ConcatenatingStorage, PresigningStorage {
+
+    private static final Logger LOG = Logger.getLogger(S3Storage.class);
+
+    /** S3's smallest part (every part but the last). */
+    static final long MIN_PART = 5L * 1024 * 1024;
+    /** S3's largest part, and largest UploadPartCopy range. */
+    static final long MAX_PART = 5L * 1024 * 1024 * 1024;
+    /** S3's most parts in one multipart upload. */
+    static final int MAX_PARTS = 10_000;
+    private static final long MIB = 1024 * 1024;
+
+    /**
+     * The backend's settings.
+     *
+     * @param partSize the configured part size, at least {@link #MIN_PART}
+     * @param maxSize {@code tus.max-size}: sizes the parts of an upload whose length is deferred
+     * @param healthTimeout how long the readiness probe waits for the bucket
+     */
+    public record Settings(String bucket, String prefix, long partSize, long maxSize, Path spoolDirectory,
+            Duration healthTimeout) {
+    }
+
+    private final S3Client s3;
+    private final S3Presigner presigner;
+    private final S3State state;
+    private final Settings settings;
+
+    public S3Storage(S3Client s3, S3Presigner presigner, DataSource dataSource, Settings settings) {
+        if (settings.partSize() < MIN_PART || settings.partSize() > MAX_PART) {
+            throw new IllegalArgumentException("tus.storage.s3.part-size must be between 5M and 5G");
+        }
+        if (ceilDiv(settings.maxSize(), MAX_PARTS) > MAX_PART) {
+            throw new IllegalArgumentException("tus.max-size is larger than an S3 object can be (10,000 parts of 5 GiB)");
+        }
+        this.s3 = s3;
+        this.presigner = presigner;
+        this.state = new S3State(dataSource);
+        this.settings = settings;
+    }
+
+    // ---- keys ----
+
+    String key(String uploadId) {
+        if (!UploadIds.isValid(uploadId)) {
+            throw new IllegalArgumentException("invalid upload id");
+        }
+        return settings.prefix() + uploadId;
+    }
+
+    /** A tail's key: a new one for every end offset, so a tail the committed offset points into is never overwritten. */
+    String tailKey(String uploadId, long end) {
+        return key(uploadId) + ".tail." + end;
+    }
+
+    /** The part size for a new upload: the configured one, raised (in whole MiB) so 10,000 parts hold it. */
+    long partSizeFor(Long length) {
+        long bound = length != null ? length : settings.maxSize();
+        long needed = Math.max(settings.partSize(), ceilDiv(bound, MAX_PARTS));
+        return ceilDiv(needed, MIB) * MIB;
+    }
+
+    // ---- the SPI ----
+
+    @Override
+    public void create(String uploadId, String contentType) throws IOException {
+        key(uploadId);
+        // No S3 call: the multipart upload starts with the first part. The row carries the Content-Type until then.
+        db(() -> state.create(uploadId, contentType));
+    }
+
+    @Override
+    public AppendSink openAppend(String uploadId, long committedOffset, Long length) throws IOException {
+        String key = key(uploadId);
+        S3State.Upload upload = db(() -> state.find(uploadId)).orElse(null);
+        String contentType = upload == null ? DownloadHeaders.FALLBACK_TYPE : upload.contentType();
+        long partSize = upload != null && upload.partSize() != null ? upload.partSize()
+                : db(() -> state.fixPartSize(uploadId, contentType, partSizeFor(length)));
+        Spool spool = new Spool(settings.spoolDirectory());
+        try {
+            long partStart = committedOffset - committedOffset % partSize;
+            S3AppendSink sink = new S3AppendSink(uploadId, contentType, partSize, length, spool, partStart,
+                    committedOffset, upload == null ? null : upload.multipartId());
+            List<Long> staleTails = new ArrayList<>(upload == null ? List.of() : upload.tails());
+            if (upload != null && upload.completed()) {
+                // finish() completed the object but the compare-and-set did not follow (a crash, a lost lock): the
+                // client resends from the committed offset. Start again from the object's bytes below it.
+                sink.rebuildFromObject();
+                if (committedOffset > partStart) {
+                    read(key, partStart, committedOffset - partStart, spool);
+                }
+            } else if (committedOffset > partStart) {
+                if (!staleTails.remove(Long.valueOf(committedOffset))) {
+                    throw new UploadBytesLostException("upload " + uploadId + " is at offset " + committedOffset
+                            + " but its tail object is not recorded");
+                }
+                read(tailKey(uploadId, committedOffset), 0, committedOffset - partStart, spool);
+            }
+            // Every other tail is either covered by the committed offset (superseded) or beyond it (never counted).
+            deleteTails(uploadId, staleTails);
+            return sink;
+        } catch (IOException | RuntimeException e) {
+            spool.close();
+            throw e;
+        }
+    }
+
+    @Override
+    public void finish(String uploadId, long length) throws IOException {
+        String key = key(uploadId);
+        S3State.Upload upload = db(() -> state.find(uploadId))
+                .orElseThrow(() -> new UploadBytesLostException("upload " + uploadId + " has no S3 state"));
+        if (!upload.completed()) {
+            if (length == 0) {
+                call("storing empty upload " + uploadId, () -> s3.putObject(
+                        r -> r.bucket(settings.bucket()).key(key).contentType(upload.contentType()), RequestBody.empty()));
+            } else {
+                complete(uploadId, key, upload, length);
+            }
+            db(() -> state.markCompleted(uploadId));
+        }
+        // The object holds every byte now, those below the committed offset included: no tail is needed any more.
+        deleteTails(uploadId, upload.tails());
+    }
+
+    private void complete(String uploadId, String key, S3State.Upload upload, long length) throws IOException {
+        if (upload.multipartId() == null || upload.partSize() == null) {
+            throw new UploadBytesLostException("upload " + uploadId + " has no multipart upload to complete");
+        }
+        long partCount = ceilDiv(length, upload.partSize());
+        TreeMap<Integer, String> etags = db(() -> state.parts(uploadId));
+        List<CompletedPart> parts = new ArrayList<>();
+        for (int n = 1; n <= partCount; n++) {
+            String etag = etags.get(n);
+            if (etag == null) {
+                throw new IOException("upload " + uploadId + ": part " + n + " of " + partCount + " was never stored");
+            }
+            parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
+        }
+        try {
+            s3.completeMultipartUpload(r -> r.bucket(settings.bucket()).key(key).uploadId(upload.multipartId())
+                    .multipartUpload(m -> m.parts(parts)));
+        } catch (S3Exception e) {
+            if (!isNoSuchUpload(e)) {
+                throw unavailable("completing upload " + uploadId, e);
+            }
+            // Completed before (a repeated finish, or one whose state update was lost): the object says so.
+            Optional<HeadObjectResponse> head = head(key);
+            if (head.isEmpty() || head.get().contentLength() != length) {
+                throw new UploadBytesLostException("the multipart upload of " + uploadId + " is gone");
+            }
+        } catch (SdkException e) {
+            throw unavailable("completing upload " + uploadId, e);
+        }
+    }
+
+    @Override
+    public InputStream openRead(String uploadId, long position, long length) throws IOException {
+        String key = key(uploadId);
+        ResponseInputStream<GetObjectResponse> in = call("reading upload " + uploadId, () -> s3.getObject(
+                r -> r.bucket(settings.bucket()).key(key).range("bytes=" + position + "-" + (position + length - 1))));
+        return new RangeStream(in, length);
+    }
+
+    @Override
+    public void delete(String uploadId) throws IOException {
+        String key = key(uploadId);
+        S3State.Upload upload = db(() -> state.find(uploadId)).orElse(null);
+        if (upload != null && upload.multipartId() != null) {
+            abort(key, upload.multipartId());
+        }
+        // A multipart upload created by a process that died before recording it is found by listing.
+        for (String stray : strayMultipartUploads(key)) {
+            abort(key, stray);
+        }
+        List<String> keys = new ArrayList<>();
+        keys.add(key);
+        if (upload != null) {
+            upload.tails().forEach(end -> keys.add(tailKey(uploadId, end)));
+        }
+        deleteObjects(keys);
+        db(() -> state.delete(uploadId));
+    }
+
+    @Override
+    public void checkWritable() throws IOException {
+        call("checking bucket " + settings.bucket(), () -> s3.headBucket(r -> r.bucket(settings.bucket())
+                .overrideConfiguration(o -> o.apiCallTimeout(settings.healthTimeout()))));
+    }
+
+    @Override
+    public URI presignDownload(String uploadId, String contentType, String contentDisposition, Duration validity)
+            throws IOException {
+        String key = key(uploadId);
+        try {
+            return presigner.presignGetObject(p -> p.signatureDuration(validity).getObjectRequest(g -> g
+                    .bucket(settings.bucket()).key(key).responseContentType(contentType)
+                    .responseContentDisposition(contentDisposition))).url().toURI();
+        } catch (URISyntaxException | SdkException e) {
+            throw new StorageUnavailableException("presigning a download of " + uploadId + " failed", e);
+        }
+    }
+
+    // ---- concatenation ----
+
+    /**
+     * Server-side where S3 allows it: a partial of at least 5 MiB is copied with UploadPartCopy (in ranges of at
+     * most 5 GiB); partials under 5 MiB, which cannot be parts of their own, stream through a spool into parts of
+     * at least 5 MiB. A result under 5 MiB is a single put.
+     */
+    @Override
+    public long concatenate(String finalId, List<String> partialIds) throws IOException {
+        String key = key(finalId);
+        S3State.Upload upload = db(() -> state.find(finalId)).orElse(null);
+        String contentType = upload == null ? DownloadHeaders.FALLBACK_TYPE : upload.contentType();
+        if (upload != null && upload.multipartId() != null) {
+            abort(key, upload.multipartId());
+        }
+        Map<String, Long> sizes = new HashMap<>();
+        for (String partialId : partialIds) {
+            if (!sizes.containsKey(partialId)) {
+                long size = head(key(partialId)).orElseThrow(
+                        () -> new UploadBytesLostException("partial upload " + partialId + " has no object")).contentLength();
+                sizes.put(partialId, size);
+            }
+        }
+        db(() -> state.fixPartSize(finalId, contentType, MIN_PART));
+        try (Spool spool = new Spool(settings.spoolDirectory())) {
+            Concatenation parts = new Concatenation(finalId, key, contentType, spool);
+            long total = 0;
+            for (String partialId : partialIds) {
+                String source = key(partialId);
+                long size = sizes.get(partialId);
+                long position = 0;
+                if (spool.size() > 0 && size > 0) {
+                    long take = Math.min(size, MIN_PART - spool.size());
+                    read(source, 0, take, spool);
+                    position = take;
+                    parts.flushSpoolIfFull();
+                }
+                long remaining = size - position;
+                if (remaining >= MIN_PART) {
+                    parts.copy(source, position, remaining);
+                } else if (remaining > 0) {
+                    read(source, position, remaining, spool);
+                    parts.flushSpoolIfFull();
+                }
+                total += size;
+            }
+            parts.finish();
+            return total;
+        }
+    }
+
+    /** The parts of one concatenation, numbered in order. */
+    private final class Concatenation {
+        private final String finalId;
+        private final String key;
+        private final String contentType;
+        private final Spool spool;
+        private final List<CompletedPart> parts = new ArrayList<>();
+        private String multipartId;
+
+        Concatenation(String finalId, String key, String contentType, Spool spool) {
+            this.finalId = finalId;
+            this.key = key;
+            this.contentType = contentType;
+            this.spool = spool;
+        }
+
+        void copy(String source, long position, long count) throws IOException {
+            int pieces = (int) ceilDiv(count, MAX_PART);
+            long piece = ceilDiv(count, pieces);
+            for (long at = position; at < position + count; at += piece) {
+                long end = Math.min(at + piece, position + count) - 1;
+                int number = nextPartNumber();
+                String range = "bytes=" + at + "-" + end;
+                String etag = call("copying " + source + " into " + finalId,
+                        () -> s3.uploadPartCopy(r -> r.sourceBucket(settings.bucket()).sourceKey(source)
+                                .copySourceRange(range).destinationBucket(settings.bucket()).destinationKey(key)
+                                .uploadId(multipartId).partNumber(number)))
+                        .copyPartResult().eTag();
+                parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            }
+        }
+
+        void flushSpoolIfFull() throws IOException {
+            if (spool.size() >= MIN_PART) {
+                flushSpool();
+            }
+        }
+
+        private void flushSpool() throws IOException {
+            int number = nextPartNumber();
+            long size = spool.size();
+            String etag = call("storing part " + number + " of " + finalId,
+                    () -> s3.uploadPart(r -> r.bucket(settings.bucket()).key(key).uploadId(multipartId).partNumber(number)
+                            .contentLength(size), RequestBody.fromContentProvider(spool::newInputStream, size,
+                                    DownloadHeaders.FALLBACK_TYPE)))
+                    .eTag();
+            parts.add(CompletedPart.builder().partNumber(number).eTag(etag).build());
+            spool.clear();
+        }
+
+        private int nextPartNumber() throws IOException {
+            if (multipartId == null) {
+                multipartId = startMultipart(finalId, key, contentType);
+            }
+            int number = parts.size() + 1;
+            if (number > MAX_PARTS) {
+                throw new IOException("concatenating " + finalId + " needs more than 10,000 parts");
+            }
+            return number;
+        }
+
+        void finish() throws IOException {
+            if (multipartId == null) {
+                // Under 5 MiB in all (or nothing): one put.
+                long size = spool.size();
+                call("storing " + finalId,
+                        () -> s3.putObject(r -> r.bucket(settings.bucket()).key(key).contentType(contentType),
+                                RequestBody.fromContentProvider(spool::newInputStream, size, contentType)));
+            } else {
+                if (spool.size() > 0) {
+                    flushSpool();
+                }
+                call("completing " + finalId, () -> s3.completeMultipartUpload(r -> r.bucket(settings.bucket()).key(key)
+                        .uploadId(multipartId).multipartUpload(m -> m.parts(parts))));
+            }
+            db(() -> state.markCompleted(finalId));
+        }
+    }
+
+    // ---- appends ----
+
+    /**
+     * An append: bytes go to the spool; each full part is uploaded (part number = its offset / part size + 1) and its
+     * ETag recorded before it counts as durable. {@link #sync()} stores the rest as the last part when it completes
+     * the upload, else as a new tail object.
+     */
+    private final class S3AppendSink implements AppendSink {
+        private final String uploadId;
+        private final String key;
+        private final String contentType;
+        private final long partSize;
+        private final Long length;
+        private final Spool spool;
+        /** The upload offset of the spool's first byte: a part boundary. */
+        private long partStart;
+        private String multipartId;
+        private boolean lastPartStored;
+        private volatile long durable;
+
+        S3AppendSink(String uploadId, String contentType, long partSize, Long length, Spool spool, long partStart,
+                long committedOffset, String multipartId) {
+            this.uploadId = uploadId;
+            this.key = key(uploadId);
+            this.contentType = contentType;
+            this.partSize = partSize;
+            this.length = length;
+            this.spool = spool;
+            this.partStart = partStart;
+            this.durable = committedOffset;
+            this.multipartId = multipartId;
+        }
+
+        @Override
+        public void write(ByteBuffer[] batch) throws IOException {
+            for (ByteBuffer buffer : batch) {
+                ByteBuffer rest = buffer.duplicate();
+                while (rest.hasRemaining()) {
+                    int take = (int) Math.min(rest.remaining(), partSize - spool.size());
+                    ByteBuffer slice = rest.slice();
+                    slice.limit(take);
+                    spool.write(slice);
+                    rest.position(rest.position() + take);
+                    if (spool.size() == partSize) {
+                        uploadSpoolAsPart();
+                    }
+                }
+            }
+        }
+
+        @Override
+        public long sync() throws IOException {
+            long written = partStart + spool.size();
+            if (length != null && written == length) {
+                if (!lastPartStored && spool.size() > 0) {
+                    if (multipartId == null && partStart == 0) {
+                        // The whole upload in one piece: a single put, no multipart upload at all.
+                        call("storing upload " + uploadId, () -> s3.putObject(
+                                r -> r.bucket(settings.bucket()).key(key).contentType(contentType),
+                                RequestBody.fromContentProvider(spool::newInputStream, written, contentType)));
+                        db(() -> state.markCompleted(uploadId));
+                    } else {
+                        uploadSpoolAsPart();
+                    }
+                    lastPartStored = true;
+                }
+            } else if (written > durable) {
+                // Parked under a new key, recorded first: the tail the committed offset points into stays intact
+                // until a later append at a higher committed offset drops it.
+                db(() -> state.addTail(uploadId, written));
+                call("storing the tail of upload " + uploadId, () -> s3.putObject(
+                        r -> r.bucket(settings.bucket()).key(tailKey(uploadId, written)),
+                        RequestBody.fromContentProvider(spool::newInputStream, spool.size(), DownloadHeaders.FALLBACK_TYPE)));
+            }
+            durable = written;
+            return written;
+        }
+
+        @Override
+        public long checkpoint() {
+            // Acknowledged parts are the natural durability points; tails are only written by sync().
+            return durable;
+        }
+
+        private void uploadSpoolAsPart() throws IOException {
+            long number = partStart / partSize + 1;
+            if (number > MAX_PARTS) {
+                throw new IOException("upload " + uploadId + " needs more than 10,000 parts");
+            }
+            if (multipartId == null) {
+                multipartId = startMultipart(uploadId, key, contentType);
+            }
+            String etag;
+            try {
+                etag = uploadPart((int) number);
+            } catch (S3Exception e) {
+                if (!isNoSuchUpload(e)) {
+                    throw unavailable("storing part " + number + " of upload " + uploadId, e);
+                }
+                // Completed by a finish() whose compare-and-set never happened: rebuild, then store the part.
+                rebuildFromObject();
+                etag = call("storing part " + number + " of upload " + uploadId, () -> uploadPart((int) number));
+            } catch (SdkException e) {
+                throw unavailable("storing part " + number + " of upload " + uploadId, e);
+            }
+            String stored = etag;
+            db(() -> state.putPart(uploadId, (int) number, stored));
+            partStart += spool.size();
+            spool.clear();
+            durable = partStart;
+        }
+
+        private String uploadPart(int number) {
+            long size = spool.size();
+            return s3.uploadPart(r -> r.bucket(settings.bucket()).key(key).uploadId(multipartId).partNumber(number)
+                    .contentLength(size), RequestBody.fromContentProvider(spool::newInputStream, size,
+                            DownloadHeaders.FALLBACK_TYPE))
+                    .eTag();
+        }
+
+        /**
+         * The object {@code key} holds a completed earlier attempt; the bytes below {@link #partStart} are committed
+         * and are in it. Starts a new multipart upload whose first parts are server-side copies of them.
+         */
+        void rebuildFromObject() throws IOException {
+            if (head(key).isEmpty()) {
+                throw new UploadBytesLostException("upload " + uploadId + " has neither a multipart upload nor an object");
+            }
+            multipartId = startMultipart(uploadId, key, contentType);
+            for (int n = 1; (long) n * partSize <= partStart; n++) {
+                int number = n;
+                String range = "bytes=" + (n - 1) * partSize + "-" + (n * partSize - 1);
+                String etag = call("copying part " + n + " of upload " + uploadId,
+                        () -> s3.uploadPartCopy(r -> r.sourceBucket(settings.bucket()).sourceKey(key).copySourceRange(range)
+                                .destinationBucket(settings.bucket()).destinationKey(key).uploadId(multipartId)
+                                .partNumber(number)))
+                        .copyPartResult().eTag();
+                db(() -> state.putPart(uploadId, number, etag));
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            spool.close();
+        }
+    }
+
+    // ---- S3 calls ----
+
+    /** Creates a multipart upload and records it (which forgets the ETags of any earlier one). */
+    private String startMultipart(String uploadId, String key, String contentType) throws IOException {
+        String multipartId = call("starting a multipart upload for " + uploadId,
+                () -> s3.createMultipartUpload(r -> r.bucket(settings.bucket()).key(key).contentType(contentType)))
+                .uploadId();
+        db(() -> state.startMultipart(uploadId, multipartId));
+        return multipartId;
+    }
+
+    private void abort(String key, String multipartId) throws IOException {
+        try {
+            s3.abortMultipartUpload(r -> r.bucket(settings.bucket()).key(key).uploadId(multipartId));
+        } catch (S3Exception e) {
+            if (!isNoSuchUpload(e)) {
+                throw unavailable("aborting the multipart upload of " + key, e);
+            }
+        } catch (SdkException e) {
+            throw unavailable("aborting the multipart upload of " + key, e);
+        }
+    }
+
+    private List<String> strayMultipartUploads(String key) throws IOException {
+        try {
+            return s3.listMultipartUploads(r -> r.bucket(settings.bucket()).prefix(key)).uploads().stream()
+                    .filter(u -> u.key().equals(key)).map(MultipartUpload::uploadId).toList();
+        } catch (S3Exception e) {
+            if (e.statusCode() == 501) {
+                // Some S3-compatible stores cannot list; the bucket's lifecycle rule remains the backstop.
+                return List.of();
+            }
+            throw unavailable("listing the multipart uploads of " + key, e);
+        } catch (SdkException e) {
+            throw unavailable("listing the multipart uploads of " + key, e);
+        }
+    }
+
+    private void deleteTails(String uploadId, List<Long> ends) throws IOException {
+        if (ends.isEmpty()) {
+            return;
+        }
+        deleteObjects(ends.stream().map(end -> tailKey(uploadId, end)).toList());
+        db(() -> state.removeTails(uploadId, ends));
+    }
+
+    /** Deletes objects (missing ones are fine), objects first: their rows go only once they are gone. */
+    private void deleteObjects(List<String> keys) throws IOException {
+        for (int from = 0; from < keys.size(); from += 1000) {
+            List<ObjectIdentifier> batch = keys.subList(from, Math.min(keys.size(), from + 1000)).stream()
+                    .map(k -> ObjectIdentifier.builder().key(k).build()).toList();
+            var response = call("deleting objects", () -> s3.deleteObjects(
+                    r -> r.bucket(settings.bucket()).delete(Delete.builder().objects(batch).quiet(true).build())));
+            if (response.hasErrors() && !response.errors().isEmpty()) {
+                throw new StorageUnavailableException("deleting " + response.errors().get(0).key() + " failed: "
+                        + response.errors().get(0).message(), null);
+            }
+        }
+    }
+
+    private Optional<HeadObjectResponse> head(String key) throws IOException {
+        try {
+            return Optional.of(s3.headObject(r -> r.bucket(settings.bucket()).key(key)));
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                return Optional.empty();
+            }
+            throw unavailable("reading the size of " + key, e);
+        } catch (SdkException e) {
+            throw unavailable("reading the size of " + key, e);
+        }
+    }
+
+    /** Copies {@code count} bytes of {@code key} from {@code position} into the spool. */
+    private void read(String key, long position, long count, Spool spool) throws IOException {
+        long copied;
+        try (InputStream in = s3.getObject(r -> r.bucket(settings.bucket()).key(key)
+                .range("bytes=" + position + "-" + (position + count - 1)))) {
+            copied = spool.writeFrom(in);
+        } catch (S3Exception e) {
+            if (e.statusCode() == 404) {
+                throw new UploadBytesLostException(key + " is gone");
+            }
+            throw unavailable("reading " + key, e);
+        } catch (SdkException e) {
+            throw unavailable("reading " + key, e);
+        }
+        if (copied != count) {
+            throw new UploadBytesLostException(key + " holds fewer bytes than recorded");
+        }
+    }
+
+    /** Deletes what is left of uploads whose rows are gone (see {@link S3State#orphans}); returns how many. */
+    public int reclaimOrphans(Duration minAge) {
+        int reclaimed = 0;
+        try {
+            for (String id : state.orphans(minAge.toSeconds(), 100)) {
+                try {
+                    delete(id);
+                    reclaimed++;
+                } catch (IOException | RuntimeException e) {
+                    LOG.warnf("reclaiming the objects of deleted upload %s failed; will retry: %s", id, e.getMessage());
+                }
+            }
+        } catch (SQLException e) {
+            LOG.warnf("looking for orphaned S3 state failed: %s", e.getMessage());
+        }
+        return reclaimed;
+    }
+
+    private static boolean isNoSuchUpload(S3Exception e) {
+        return e.statusCode() == 404 && (e.awsErrorDetails() == null || "NoSuchUpload".equals(e.awsErrorDetails().errorCode())
+                || e.awsErrorDetails().errorCode() == null);
+    }
+
+    private static StorageUnavailableException unavailable(String what, SdkException e) {
+        return new StorageUnavailableException(what + " failed: " + e.getMessage(), e);
+    }
+
+    private static <T> T call(String what, Supplier<T> request) throws StorageUnavailableException {
+        try {
+            return request.get();
+        } catch (SdkException e) {
+            throw unavailable(what, e);
+        }
+    }
+
+    private interface SqlCall<T> {
+        T run() throws SQLException;
+    }
+
+    private interface SqlRun {
+        void run() throws SQLException;
+    }
+
+    private static <T> T db(SqlCall<T> call) throws IOException {
+        try {
+            return call.run();
+        } catch (SQLException e) {
+            throw new IOException("the S3 backend's state could not be read or written", e);
+        }
+    }
+
+    private static void db(SqlRun call) throws IOException {
+        try {
+            call.run();
+        } catch (SQLException e) {
+            throw new IOException("the S3 backend's state could not be read or written", e);
+        }
+    }
+
+    static long ceilDiv(long a, long b) {
+        return -Math.floorDiv(-a, b);
+    }
+
+    /** A ranged GET; closed early, the connection is aborted instead of drained. */
+    private static final class RangeStream extends InputStream {
+        private final ResponseInputStream<GetObjectResponse> in;
+        private long remaining;
+
+        RangeStream(ResponseInputStream<GetObjectResponse> in, long length) {
+            this.in = in;
+            this.remaining = length;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = in.read();
+            if (b >= 0) {
+                remaining--;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = in.read(b, off, len);
+            if (n > 0) {
+                remaining -= n;
+            }
+            return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            if (remaining > 0) {
+                in.abort();
+            }
+            in.close();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.resumableupload.storage.s3;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.UUID;
+
+/**
+ * One part being received, on local disk. The file is created with {@code DELETE_ON_CLOSE}, which on Linux and
+ * macOS unlinks it right after it is opened: it has no name from then on, so nothing is left in the spool directory
+ * after the append ends, whichever way it ends (an exception, a closed sink, kill -9 of the process).
+ */
+final class Spool implements AutoCloseable {
+
+    private final FileChannel channel;
+    private long size;
+
+    Spool(Path directory) throws IOException {
+        this.channel = FileChannel.open(directory.resolve("tus-spool-" + UUID.randomUUID()), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
+    }
+
+    long size() {
+        return size;
+    }
+
+    /** Appends all remaining bytes of {@code buffer}. */
+    void write(ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            size += channel.write(buffer, size);
+        }
+    }
+
+    /** Appends everything {@code in} holds; returns the number of bytes. */
+    long writeFrom(InputStream in) throws IOException {
+        byte[] chunk = new byte[64 * 1024];
+        long total = 0;
+        for (int n; (n = in.read(chunk)) >= 0;) {
+            write(ByteBuffer.wrap(chunk, 0, n));
+            total += n;
+        }
+        return total;
+    }
+
+    /** Empties the spool for the next part (the file keeps its pages until overwritten: no allocation churn). */
+    void clear() throws IOException {
+        size = 0;
+        channel.truncate(0);
+    }
+
+    /** A fresh stream over the spool's content; each call starts at the beginning (so a request can be retried). */
+    InputStream newInputStream() {
+        long end = size;
+        return new InputStream() {
+            private long position;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (position >= end) {
+                    return -1;
+                }
+                int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, end - position)), position);
+                if (n > 0) {
+                    position += n;
+                }
+                return n;
+            }
+        };
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
