@@ -36,6 +36,7 @@ import software.amazon.awssdk.services.s3.model.CompletedPart;
 import software.amazon.awssdk.services.s3.model.Delete;
 import software.amazon.awssdk.services.s3.model.GetObjectResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+import software.amazon.awssdk.services.s3.model.MetadataDirective;
 import software.amazon.awssdk.services.s3.model.MultipartUpload;
 import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.S3Exception;
@@ -172,11 +173,38 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
     }
 
     private void complete(String uploadId, String key, S3State.Upload upload, long length) throws IOException {
-        if (upload.multipartId() == null || upload.partSize() == null) {
-            throw new UploadBytesLostException("upload " + uploadId + " has no multipart upload to complete");
+        if (upload.partSize() == null) {
+            throw new UploadBytesLostException("upload " + uploadId + " has no bytes to complete");
         }
         long partCount = ceilDiv(length, upload.partSize());
-        TreeMap<Integer, String> etags = db(() -> state.parts(uploadId));
+        TreeMap<Integer, String> etags = upload.multipartId() == null ? new TreeMap<>() : db(() -> state.parts(uploadId));
+        String multipartId = upload.multipartId();
+        if (!etags.containsKey((int) partCount) && upload.tails().contains(length)) {
+            // The last bytes are still a tail (the length was declared after they were stored): copy it server-side
+            // into the last part, or, for an upload of one part, into the object itself (tusd#1385 loses it).
+            String tail = tailKey(uploadId, length);
+            if (partCount == 1) {
+                call("storing upload " + uploadId, () -> s3.copyObject(r -> r.sourceBucket(settings.bucket()).sourceKey(tail)
+                        .destinationBucket(settings.bucket()).destinationKey(key).contentType(upload.contentType())
+                        .metadataDirective(MetadataDirective.REPLACE)));
+                return;
+            }
+            if (multipartId == null) {
+                multipartId = startMultipart(uploadId, key, upload.contentType());
+            }
+            String target = multipartId;
+            String etag = call("copying the tail of upload " + uploadId,
+                    () -> s3.uploadPartCopy(r -> r.sourceBucket(settings.bucket()).sourceKey(tail)
+                            .destinationBucket(settings.bucket()).destinationKey(key).uploadId(target)
+                            .partNumber((int) partCount)))
+                    .copyPartResult().eTag();
+            db(() -> state.putPart(uploadId, (int) partCount, etag));
+            etags.put((int) partCount, etag);
+        }
+        if (multipartId == null) {
+            throw new UploadBytesLostException("upload " + uploadId + " has no multipart upload to complete");
+        }
+        String completing = multipartId;
         List<CompletedPart> parts = new ArrayList<>();
         for (int n = 1; n <= partCount; n++) {
             String etag = etags.get(n);
@@ -186,7 +214,7 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             parts.add(CompletedPart.builder().partNumber(n).eTag(etag).build());
         }
         try {
-            s3.completeMultipartUpload(r -> r.bucket(settings.bucket()).key(key).uploadId(upload.multipartId())
+            s3.completeMultipartUpload(r -> r.bucket(settings.bucket()).key(key).uploadId(completing)
                     .multipartUpload(m -> m.parts(parts)));
         } catch (S3Exception e) {
             if (!isNoSuchUpload(e)) {
