@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.IllegalCharsetNameException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -115,7 +117,31 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
     public void create(String uploadId, String contentType) throws IOException {
         key(uploadId);
         // No S3 call: the multipart upload starts with the first part. The row carries the Content-Type until then.
-        db(() -> state.create(uploadId, contentType));
+        db(() -> state.create(uploadId, objectContentType(contentType)));
+    }
+
+    /**
+     * The type the object is stored with: the media type and a charset that names a real one. Other parameters are
+     * dropped: S3-compatible stores (Jetty in s3proxy) refuse a put whose Content-Type names an unknown charset, and
+     * downloads through the server take their headers from the metadata anyway.
+     */
+    static String objectContentType(String contentType) {
+        String[] parts = contentType.split(";");
+        StringBuilder type = new StringBuilder(parts[0].strip());
+        for (int i = 1; i < parts.length; i++) {
+            String[] parameter = parts[i].split("=", 2);
+            if (parameter.length == 2 && parameter[0].strip().equalsIgnoreCase("charset")) {
+                String charset = parameter[1].strip().replace("\"", "");
+                try {
+                    if (Charset.isSupported(charset)) {
+                        type.append("; charset=").append(charset);
+                    }
+                } catch (IllegalCharsetNameException e) {
+                    // not a charset: dropped
+                }
+            }
+        }
+        return type.toString();
     }
 
     @Override

@@ -1,0 +1,11 @@
+package io.resumableupload.api;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.resumableupload.support.S3Profile;
+
+/** {@link CreationTest} with the S3 backend. */
+@QuarkusTest
+@TestProfile(S3Profile.class)
+class S3CreationTest extends CreationTest {
+}
