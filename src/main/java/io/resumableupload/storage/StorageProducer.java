@@ -11,21 +11,8 @@ import jakarta.inject.Singleton;
 import io.agroal.api.AgroalDataSource;
 import io.resumableupload.config.TusConfig;
 import io.resumableupload.storage.fs.FileSystemStorage;
+import io.resumableupload.storage.s3.S3Clients;
 import io.resumableupload.storage.s3.S3Storage;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
-import software.amazon.awssdk.core.checksums.RequestChecksumCalculation;
-import software.amazon.awssdk.core.checksums.ResponseChecksumValidation;
-import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * The one place that picks the storage backend from {@code tus.storage.backend} and builds it (and, for a cloud
@@ -54,49 +41,16 @@ public class StorageProducer {
         TusConfig.Storage.S3 s3 = config.storage().s3();
         String bucket = s3.bucket().filter(b -> !b.isBlank())
                 .orElseThrow(() -> new IllegalStateException("tus.storage.backend=s3 needs tus.storage.s3.bucket"));
-        if (s3.accessKeyId().isPresent() != s3.secretAccessKey().isPresent()) {
-            throw new IllegalStateException(
-                    "tus.storage.s3.access-key-id and tus.storage.s3.secret-access-key go together: set both or neither");
-        }
-        AwsCredentialsProvider credentials = s3.accessKeyId().isPresent()
-                ? StaticCredentialsProvider
-                        .create(AwsBasicCredentials.create(s3.accessKeyId().get(), s3.secretAccessKey().get()))
-                : DefaultCredentialsProvider.builder().build();
-        Region region = s3.region().map(Region::of).orElseGet(StorageProducer::defaultRegion);
-        S3Configuration serviceConfiguration = S3Configuration.builder().pathStyleAccessEnabled(s3.pathStyle()).build();
-        var client = S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder()).credentialsProvider(credentials)
-                .region(region).serviceConfiguration(serviceConfiguration)
-                // Checksums only where S3 requires them: the default (a CRC trailer on every put) is refused by several
-                // S3-compatible stores; parts are still covered by the signature and TLS.
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
-                .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
-                .overrideConfiguration(ClientOverrideConfiguration.builder()
-                        // Standard mode: 5xx and throttling (503 SlowDown) retried with exponential backoff and jitter.
-                        .retryStrategy(AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(s3.maxAttempts())
-                                .build())
-                        .build());
-        var presigner = S3Presigner.builder().credentialsProvider(credentials).region(region)
-                .serviceConfiguration(serviceConfiguration);
-        s3.endpoint().ifPresent(endpoint -> {
-            client.endpointOverride(endpoint);
-            presigner.endpointOverride(endpoint);
-        });
+        S3Clients clients = new S3Clients(s3.endpoint(), s3.region(), s3.pathStyle(), s3.accessKeyId(),
+                s3.secretAccessKey(), s3.maxAttempts());
         Path spool = s3.spoolDirectory().orElse(Path.of(System.getProperty("java.io.tmpdir")));
         try {
             Files.createDirectories(spool);
         } catch (IOException e) {
             throw new UncheckedIOException("tus.storage.s3.spool-directory=" + spool + " cannot be created", e);
         }
-        return new S3Storage(client.build(), presigner.build(), dataSource, new S3Storage.Settings(bucket,
+        return new S3Storage(clients.client(), clients.presigner(), dataSource, new S3Storage.Settings(bucket,
                 s3.prefix().orElse(""), s3.partSize().asLongValue(), config.maxSize().asLongValue(), spool,
                 s3.healthTimeout()));
-    }
-
-    private static Region defaultRegion() {
-        try {
-            return DefaultAwsRegionProviderChain.builder().build().getRegion();
-        } catch (RuntimeException e) {
-            return Region.US_EAST_1;
-        }
     }
 }

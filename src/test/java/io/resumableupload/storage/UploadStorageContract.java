@@ -71,11 +71,11 @@ public abstract class UploadStorageContract {
 
     @Test
     void many_small_appends_make_one_upload() throws Exception {
-        byte[] data = bytes(40 * 1024 + partSize() / 3);
+        byte[] data = bytes(40 * 1024 + partSize() / 4);
         String id = create();
         long committed = 0;
         while (committed < data.length) {
-            int size = (int) Math.min(data.length - committed, 1 + random.nextInt(20_000));
+            int size = (int) Math.min(data.length - committed, 1 + random.nextInt(60_000));
             committed = append(storage(), id, committed, null, data, (int) committed, size);
         }
         finishAndCheck(id, data);

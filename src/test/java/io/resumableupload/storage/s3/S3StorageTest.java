@@ -1,6 +1,7 @@
 package io.resumableupload.storage.s3;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URI;
@@ -14,6 +15,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import jakarta.inject.Inject;
 
@@ -21,16 +24,11 @@ import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.storage.StorageUnavailableException;
 import io.resumableupload.storage.UploadStorage;
 import io.resumableupload.storage.UploadStorageContract;
+import io.resumableupload.support.S3FaultProxy;
 import io.resumableupload.support.S3Proxy;
-import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
-import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
-import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
-import software.amazon.awssdk.regions.Region;
-import software.amazon.awssdk.services.s3.S3Client;
-import software.amazon.awssdk.services.s3.S3Configuration;
-import software.amazon.awssdk.services.s3.presigner.S3Presigner;
 
 /**
  * The S3 backend runs the storage contract against s3proxy, with the smallest part S3 allows (5 MiB) and its state
@@ -52,16 +50,14 @@ class S3StorageTest extends UploadStorageContract {
     }
 
     S3Storage backend(String prefix) throws Exception {
-        S3Proxy proxy = S3Proxy.shared();
+        return backend(prefix, S3Proxy.shared().endpoint(), 6);
+    }
+
+    S3Storage backend(String prefix, URI endpoint, int maxAttempts) throws Exception {
         Files.createDirectories(SPOOL);
-        var credentials = StaticCredentialsProvider.create(AwsBasicCredentials.create(S3Proxy.IDENTITY, S3Proxy.CREDENTIAL));
-        S3Configuration pathStyle = S3Configuration.builder().pathStyleAccessEnabled(true).build();
-        S3Client client = S3Client.builder().httpClientBuilder(UrlConnectionHttpClient.builder())
-                .endpointOverride(proxy.endpoint()).region(Region.US_EAST_1).serviceConfiguration(pathStyle)
-                .credentialsProvider(credentials).build();
-        S3Presigner presigner = S3Presigner.builder().endpointOverride(proxy.endpoint()).region(Region.US_EAST_1)
-                .serviceConfiguration(pathStyle).credentialsProvider(credentials).build();
-        return new S3Storage(client, presigner, dataSource,
+        S3Clients clients = new S3Clients(Optional.of(endpoint), Optional.of("us-east-1"), true,
+                Optional.of(S3Proxy.IDENTITY), Optional.of(S3Proxy.CREDENTIAL), maxAttempts);
+        return new S3Storage(clients.client(), clients.presigner(), dataSource,
                 new S3Storage.Settings(S3Proxy.BUCKET, prefix, PART, 64L << 20, SPOOL, Duration.ofSeconds(2)));
     }
 
@@ -180,6 +176,31 @@ class S3StorageTest extends UploadStorageContract {
                 row.next();
                 return row.getLong(1);
             }
+        }
+    }
+
+    /** 503 SlowDown is retried with backoff inside the backend; throttling that does not end is "unavailable". */
+    @Test
+    void throttling_is_retried_with_backoff_then_reported_as_storage_unavailable() throws Exception {
+        try (S3FaultProxy faults = new S3FaultProxy(S3Proxy.shared().port())) {
+            AtomicInteger puts = new AtomicInteger();
+            faults.rule((method, target) -> method.equals("PUT") && puts.incrementAndGet() <= 2 ? S3FaultProxy.Action.SLOW_DOWN
+                    : S3FaultProxy.Action.FORWARD);
+            S3Storage storage = backend(PREFIX, URI.create(faults.endpoint()), 4);
+            String id = newId();
+            storage.create(id, "application/octet-stream");
+            byte[] data = bytes(PART + 1000);
+            // One part and one tail: the first two puts are throttled and retried.
+            assertEquals(data.length, append(storage, id, 0, null, data, 0, data.length));
+            assertEquals(2, faults.slowDowns());
+
+            faults.rule((method, target) -> method.equals("PUT") ? S3FaultProxy.Action.SLOW_DOWN : S3FaultProxy.Action.FORWARD);
+            StorageUnavailableException e = assertThrows(StorageUnavailableException.class,
+                    () -> append(storage, id, data.length, null, data, 0, 10));
+            assertTrue(e.getMessage().contains("SlowDown") || e.getMessage().contains("reduce"), e.getMessage());
+            assertEquals(2 + 4, faults.slowDowns());
+            storage.delete(id);
+            assertNothingStored(id);
         }
     }
 }
