@@ -249,6 +249,13 @@ public interface TusConfig {
             MemorySize partSize();
 
             /**
+             * How many parts one append uploads at once while it receives the next one. Each spools on local disk until
+             * S3 has it, so an append uses at most this many parts plus one of spool. Defaults to {@code 3}.
+             */
+            @WithDefault("3")
+            int partUploads();
+
+            /**
              * Where appends spool the part they are receiving. The files are unlinked as soon as they are created,
              * so nothing remains there after an append ends, even after a crash. Unset: {@code java.io.tmpdir}.
              */

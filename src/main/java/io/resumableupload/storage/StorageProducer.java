@@ -51,6 +51,6 @@ public class StorageProducer {
         }
         return new S3Storage(clients.client(), clients.presigner(), dataSource, new S3Storage.Settings(bucket,
                 s3.prefix().orElse(""), s3.partSize().asLongValue(), config.maxSize().asLongValue(), spool,
-                s3.healthTimeout()));
+                s3.healthTimeout(), s3.partUploads()));
     }
 }

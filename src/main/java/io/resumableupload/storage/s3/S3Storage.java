@@ -10,12 +10,18 @@ import java.nio.charset.IllegalCharsetNameException;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 import javax.sql.DataSource;
@@ -67,13 +73,20 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
      * @param partSize the configured part size, at least {@link #MIN_PART}
      * @param maxSize {@code tus.max-size}: sizes the parts of an upload whose length is deferred
      * @param healthTimeout how long the readiness probe waits for the bucket
+     * @param partUploads how many parts one append may upload at once
      */
     public record Settings(String bucket, String prefix, long partSize, long maxSize, Path spoolDirectory,
-            Duration healthTimeout) {
+            Duration healthTimeout, int partUploads) {
     }
 
     private final S3Client s3;
     private final S3Presigner presigner;
+    /** Background part uploads; each append bounds how many of them are its own. */
+    private final ExecutorService partUploads = Executors.newCachedThreadPool(runnable -> {
+        Thread thread = new Thread(runnable, "tus-s3-part-upload");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final S3State state;
     private final Settings settings;
 
@@ -437,7 +450,10 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
 
     /**
      * An append: bytes go to the spool; each full part is uploaded (part number = its offset / part size + 1) and its
-     * ETag recorded before it counts as durable. {@link #sync()} stores the rest as the last part when it completes
+     * ETag recorded before it counts as durable. The first full part is stored before the next byte is taken (it is
+     * where a completed earlier attempt shows up); later ones upload in the background, up to
+     * {@code partUploads} at a time, each from its own spool file, while the next part is received. Parts count as
+     * durable in order only. {@link #sync()} waits for them, then stores the rest as the last part when it completes
      * the upload, else as a new tail object.
      */
     private final class S3AppendSink implements AppendSink {
@@ -446,11 +462,15 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         private final String contentType;
         private final long partSize;
         private final Long length;
-        private final Spool spool;
+        /** The part being received. */
+        private Spool spool;
         /** The upload offset of the spool's first byte: a part boundary. */
         private long partStart;
         private String multipartId;
+        private boolean firstPartStored;
         private boolean lastPartStored;
+        /** Parts uploading in the background, oldest first; guarded by {@code this}. */
+        private final ArrayDeque<PartUpload> uploading = new ArrayDeque<>();
         private volatile long durable;
 
         S3AppendSink(String uploadId, String contentType, long partSize, Long length, Spool spool, long partStart,
@@ -477,7 +497,7 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
                     spool.write(slice);
                     rest.position(rest.position() + take);
                     if (spool.size() == partSize) {
-                        uploadSpoolAsPart();
+                        storeFullPart();
                     }
                 }
             }
@@ -485,6 +505,7 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
 
         @Override
         public long sync() throws IOException {
+            awaitUploads(0);
             long written = partStart + spool.size();
             if (length != null && written == length) {
                 if (!lastPartStored && spool.size() > 0) {
@@ -517,38 +538,104 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             return durable;
         }
 
-        private void uploadSpoolAsPart() throws IOException {
+        private int partNumber() throws IOException {
             long number = partStart / partSize + 1;
             if (number > MAX_PARTS) {
                 throw new IOException("upload " + uploadId + " needs more than 10,000 parts");
             }
+            return (int) number;
+        }
+
+        private void storeFullPart() throws IOException {
+            if (!firstPartStored || settings.partUploads() <= 1) {
+                uploadSpoolAsPart();
+                firstPartStored = true;
+                return;
+            }
+            int number = partNumber();
+            Spool full = spool;
+            String target = multipartId;
+            long end = partStart + full.size();
+            PartUpload upload = new PartUpload(end, full, CompletableFuture.runAsync(() -> {
+                try {
+                    String etag = call("storing part " + number + " of upload " + uploadId,
+                            () -> uploadPart(target, number, full));
+                    db(() -> state.putPart(uploadId, number, etag));
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, partUploads));
+            synchronized (this) {
+                uploading.addLast(upload);
+            }
+            upload.done().whenComplete((ignored, failure) -> advance());
+            partStart = end;
+            spool = new Spool(settings.spoolDirectory());
+            awaitUploads(settings.partUploads() - 1);
+        }
+
+        /** Waits until at most {@code atMost} parts are still uploading; rethrows the failure of any. */
+        private void awaitUploads(int atMost) throws IOException {
+            while (true) {
+                PartUpload oldest;
+                synchronized (this) {
+                    if (uploading.size() <= atMost) {
+                        return;
+                    }
+                    oldest = uploading.peekFirst();
+                }
+                try {
+                    oldest.done().get();
+                } catch (ExecutionException e) {
+                    Throwable cause = e.getCause() instanceof CompletionException c ? c.getCause() : e.getCause();
+                    throw cause instanceof IOException io ? io : new IOException(cause);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IOException("interrupted while a part was uploading", e);
+                }
+                advance();
+            }
+        }
+
+        /** Counts the parts uploaded so far, in order: a gap stops the count. */
+        private synchronized void advance() {
+            while (!uploading.isEmpty() && uploading.peekFirst().done().isDone()
+                    && !uploading.peekFirst().done().isCompletedExceptionally()) {
+                PartUpload done = uploading.removeFirst();
+                closeQuietly(done.spool());
+                durable = done.end();
+            }
+        }
+
+        private void uploadSpoolAsPart() throws IOException {
+            int number = partNumber();
             if (multipartId == null) {
                 multipartId = startMultipart(uploadId, key, contentType);
             }
             String etag;
             try {
-                etag = uploadPart((int) number);
+                etag = uploadPart(multipartId, number, spool);
             } catch (S3Exception e) {
                 if (!isNoSuchUpload(e)) {
                     throw unavailable("storing part " + number + " of upload " + uploadId, e);
                 }
                 // Completed by a finish() whose compare-and-set never happened: rebuild, then store the part.
                 rebuildFromObject();
-                etag = call("storing part " + number + " of upload " + uploadId, () -> uploadPart((int) number));
+                etag = call("storing part " + number + " of upload " + uploadId, () -> uploadPart(multipartId, number, spool));
             } catch (SdkException e) {
                 throw unavailable("storing part " + number + " of upload " + uploadId, e);
             }
             String stored = etag;
-            db(() -> state.putPart(uploadId, (int) number, stored));
+            db(() -> state.putPart(uploadId, number, stored));
             partStart += spool.size();
             spool.clear();
             durable = partStart;
         }
 
-        private String uploadPart(int number) {
-            long size = spool.size();
-            return s3.uploadPart(r -> r.bucket(settings.bucket()).key(key).uploadId(multipartId).partNumber(number)
-                    .contentLength(size), RequestBody.fromContentProvider(spool::newInputStream, size,
+        private String uploadPart(String target, int number, Spool part) {
+            long size = part.size();
+            return s3.uploadPart(r -> r.bucket(settings.bucket()).key(key).uploadId(target).partNumber(number)
+                    .contentLength(size), RequestBody.fromContentProvider(part::newInputStream, size,
                             DownloadHeaders.FALLBACK_TYPE))
                     .eTag();
         }
@@ -576,7 +663,36 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
 
         @Override
         public void close() throws IOException {
+            // Parts still uploading (an append that failed or was cut) finish or fail on their own first: their spool
+            // files must not be closed under them.
+            List<PartUpload> pending;
+            synchronized (this) {
+                pending = List.copyOf(uploading);
+                uploading.clear();
+            }
+            for (PartUpload upload : pending) {
+                try {
+                    upload.done().get();
+                } catch (ExecutionException e) {
+                    // reported by write() or sync() already, or of no interest to an append that is ending anyway
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                closeQuietly(upload.spool());
+            }
             spool.close();
+        }
+    }
+
+    /** A part uploading in the background from its own spool file; {@code end} is its end offset in the upload. */
+    private record PartUpload(long end, Spool spool, CompletableFuture<Void> done) {
+    }
+
+    private static void closeQuietly(Spool spool) {
+        try {
+            spool.close();
+        } catch (IOException e) {
+            LOG.debugf("closing a spool file failed: %s", e.getMessage());
         }
     }
 

@@ -58,7 +58,7 @@ class S3StorageTest extends UploadStorageContract {
         S3Clients clients = new S3Clients(Optional.of(endpoint), Optional.of("us-east-1"), true,
                 Optional.of(S3Proxy.IDENTITY), Optional.of(S3Proxy.CREDENTIAL), maxAttempts);
         return new S3Storage(clients.client(), clients.presigner(), dataSource,
-                new S3Storage.Settings(S3Proxy.BUCKET, prefix, PART, 64L << 20, SPOOL, Duration.ofSeconds(2)));
+                new S3Storage.Settings(S3Proxy.BUCKET, prefix, PART, 64L << 20, SPOOL, Duration.ofSeconds(2), 3));
     }
 
     @Override
