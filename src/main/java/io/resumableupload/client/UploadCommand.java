@@ -36,8 +36,11 @@ public final class UploadCommand {
               --method-override         send PATCH/HEAD/DELETE as POST + X-HTTP-Method-Override
               --limit-rate SIZE         at most SIZE bytes per second, e.g. 10M
               --retries N               consecutive failures retried before giving up (default 10)
+              --idle-timeout DURATION   cancel and retry a request whose data makes no progress for this long,
+                                        e.g. 30s, 2m; 0 turns it off (default 60s)
 
-            Run it again after Ctrl-C or a crash: it resumes from the server's offset. Prints the upload URL.
+            Each retry is reported on stderr with its cause. Run it again after Ctrl-C or a crash: it resumes from
+            the server's offset. Prints the upload URL.
             """;
 
     private UploadCommand() {
@@ -73,7 +76,7 @@ public final class UploadCommand {
             return 1;
         } catch (IOException e) {
             err.println();
-            err.println("upload failed: " + e.getMessage());
+            err.println("upload failed: " + (e instanceof TusClientException ? e.getMessage() : Causes.describe(e)));
             return 1;
         }
     }
@@ -85,10 +88,13 @@ public final class UploadCommand {
         }
         UploadSource source = UploadSource.of(o.file);
         UrlStore store = o.resume ? new FileUrlStore(o.resumeStore) : null;
+        ProgressPrinter printer = new ProgressPrinter(out, System.console() != null);
         TusClient.Builder builder = TusClient.builder(o.endpoint).parallelUploads(o.parallel).chunkSize(o.chunkSize)
                 .creationWithUpload(o.creationWithUpload).methodOverride(o.methodOverride).limitRate(o.limitRate)
-                .retry(RetryPolicy.defaults().withMaxRetries(o.retries)).urlStore(store)
-                .progressInterval(Duration.ofMillis(250));
+                .retry(RetryPolicy.defaults().withMaxRetries(o.retries)).urlStore(store).idleTimeout(o.idleTimeout)
+                .progressInterval(Duration.ofMillis(250))
+                .onRetry((failure, delay) -> printer.message(err, failure.method() + ": " + failure.reason() + "; retrying in "
+                        + delay(delay) + ", attempt " + failure.attempt() + " of " + o.retries));
         o.headers.forEach(builder::header);
         if (o.checksum != null) {
             if (o.checksum.equals("auto")) {
@@ -105,7 +111,6 @@ public final class UploadCommand {
             out.println("Resuming the earlier upload of " + o.file.getFileName() + " ("
                     + previous.get().replaceFirst("^parallel ", "parallel parts: ") + ")");
         }
-        ProgressPrinter printer = new ProgressPrinter(out, System.console() != null);
         try (TusClient client = builder.build()) {
             ServerCapabilities caps = client.capabilities();
             if (o.parallel > 1 && !caps.supports("concatenation")) {
@@ -150,6 +155,7 @@ public final class UploadCommand {
         boolean methodOverride;
         long limitRate;
         int retries = 10;
+        Duration idleTimeout = TusClient.DEFAULT_IDLE_TIMEOUT;
 
         /** @return null when help was asked for */
         static Options parse(List<String> args) {
@@ -191,6 +197,7 @@ public final class UploadCommand {
                     case "--method-override" -> o.methodOverride = true;
                     case "--limit-rate" -> o.limitRate = size(value(args, ++i, arg));
                     case "--retries" -> o.retries = Integer.parseInt(value(args, ++i, arg));
+                    case "--idle-timeout" -> o.idleTimeout = duration(value(args, ++i, arg), arg);
                     default -> {
                         if (arg.startsWith("-") || o.file != null) {
                             throw new IllegalArgumentException("unexpected argument " + arg);
@@ -221,6 +228,36 @@ public final class UploadCommand {
                 throw new IllegalArgumentException(option + " must be at least 1");
             }
             return n;
+        }
+
+        /** Parses 90 (seconds), 90s, 1500ms, 2m, 1h. */
+        private static Duration duration(String value, String option) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            try {
+                if (v.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                }
+                char unit = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
+                String number = Character.isDigit(unit) ? v : v.substring(0, v.length() - 1);
+                long n = Long.parseLong(number);
+                Duration d = switch (unit) {
+                    case 'h' -> Duration.ofHours(n);
+                    case 'm' -> Duration.ofMinutes(n);
+                    case 's' -> Duration.ofSeconds(n);
+                    default -> {
+                        if (!Character.isDigit(unit)) {
+                            throw new NumberFormatException();
+                        }
+                        yield Duration.ofSeconds(n);
+                    }
+                };
+                if (d.isNegative()) {
+                    throw new NumberFormatException();
+                }
+                return d;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " takes a duration like 30s, 2m or 1500ms, got " + value);
+            }
         }
 
         private static Path defaultStore() {
@@ -254,11 +291,19 @@ public final class UploadCommand {
         }
     }
 
+    /** "0.4 s" under a second, whole seconds above. */
+    static String delay(Duration delay) {
+        long millis = delay.toMillis();
+        return millis < 1000 ? String.format(Locale.ROOT, "%.1f s", millis / 1000.0) : Math.round(millis / 1000.0) + " s";
+    }
+
     /** A progress bar on a terminal, a line every few seconds otherwise. */
     static final class ProgressPrinter {
         private final PrintStream out;
         private final boolean terminal;
         private long lastLine;
+        private boolean barShown;
+        private volatile UploadStats last;
 
         ProgressPrinter(PrintStream out, boolean terminal) {
             this.out = out;
@@ -266,9 +311,11 @@ public final class UploadCommand {
         }
 
         synchronized void print(UploadStats stats) {
+            last = stats;
             if (terminal) {
                 out.print("\r" + line(stats, true) + "   ");
                 out.flush();
+                barShown = true;
             } else if (System.nanoTime() - lastLine > 2_000_000_000L) {
                 lastLine = System.nanoTime();
                 out.println(line(stats, false));
@@ -279,9 +326,24 @@ public final class UploadCommand {
             if (terminal) {
                 out.print("\r" + line(stats, true) + "   ");
                 out.println();
+                barShown = false;
             } else {
                 out.println(line(stats, false));
             }
+        }
+
+        /** A line on {@code stream} (stderr) that does not land in the middle of the progress bar. */
+        synchronized void message(PrintStream stream, String line) {
+            if (barShown) {
+                out.println();
+                barShown = false;
+            }
+            stream.println(line);
+        }
+
+        /** The last progress reported, or null. */
+        UploadStats last() {
+            return last;
         }
 
         static String line(UploadStats stats, boolean bar) {
