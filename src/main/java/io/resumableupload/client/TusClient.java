@@ -650,6 +650,10 @@ public final class TusClient implements AutoCloseable {
         }
 
         private void backOffOrThrow(String method, IOException e) throws IOException, InterruptedException {
+            if (Thread.interrupted()) {
+                // Interrupted while in I/O that does not throw InterruptedException (a file read): stop, do not retry.
+                throw new InterruptedException(method + " interrupted");
+            }
             failures++;
             int status = e instanceof TusClientException t ? t.status() : -1;
             RetryPolicy.Failure failure = new RetryPolicy.Failure(method, status, e, failures);

@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code upload FILE --endpoint URL [options]}: the command line of the client. Runs from the client jar alone
@@ -50,7 +53,7 @@ public final class UploadCommand {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the command; returns the exit code (0 done, 1 failed, 2 bad usage). */
+    /** Runs the command; returns the exit code (0 done, 1 failed, 2 bad usage, 130 stopped by Ctrl-C). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>(List.of(args));
         if (!rest.isEmpty() && rest.get(0).equals("upload")) {
@@ -111,6 +114,9 @@ public final class UploadCommand {
             out.println("Resuming the earlier upload of " + o.file.getFileName() + " ("
                     + previous.get().replaceFirst("^parallel ", "parallel parts: ") + ")");
         }
+        List<URI> urls = new CopyOnWriteArrayList<>();
+        Interruption interruption = new Interruption(Thread.currentThread());
+        UploadResult result;
         try (TusClient client = builder.build()) {
             ServerCapabilities caps = client.capabilities();
             if (o.parallel > 1 && !caps.supports("concatenation")) {
@@ -119,16 +125,110 @@ public final class UploadCommand {
             if (o.checksum != null && !caps.supports("checksum")) {
                 out.println("The server does not support checksums: uploading without them.");
             }
-            UploadResult result = client.upload(source,
-                    UploadOptions.builder().metadata(metadata).progress(printer::print).build());
-            printer.finish(result.stats());
-            if (previous.isPresent()) {
-                out.println(result.resumed()
-                        ? "Resumed the earlier upload from byte " + result.resumedFrom() + " of " + result.bytes() + "."
-                        : "The earlier upload was gone; uploaded from the start.");
+            result = client.upload(source,
+                    UploadOptions.builder().metadata(metadata).progress(printer::print).onUploadUrl(urls::add).build());
+        } catch (InterruptedException | IOException e) {
+            if (!interruption.signalled()) {
+                throw e;
             }
-            out.println(result.url());
-            return 0;
+            reportStop(o, source.size(), urls, printer, builder, err);
+            // 128 + SIGINT, what a shell reports for a command stopped with Ctrl-C.
+            return 130;
+        } finally {
+            interruption.over();
+        }
+        printer.finish(result.stats());
+        if (previous.isPresent()) {
+            out.println(result.resumed()
+                    ? "Resumed the earlier upload from byte " + result.resumedFrom() + " of " + result.bytes() + "."
+                    : "The earlier upload was gone; uploaded from the start.");
+        }
+        out.println(result.url());
+        return 0;
+    }
+
+    /**
+     * Says where an upload stopped on Ctrl-C: what the server holds (asked with HEAD, which also makes the server
+     * store what the cut request had sent), where, and how to go on.
+     */
+    private static void reportStop(Options o, long total, List<URI> urls, ProgressPrinter printer, TusClient.Builder builder,
+            PrintStream err) {
+        printer.message(err, "");
+        if (urls.isEmpty()) {
+            err.println("Stopped before the upload was created: nothing to resume.");
+            return;
+        }
+        long stored = 0;
+        try (TusClient probe = builder.requestTimeout(Duration.ofSeconds(2)).retry(RetryPolicy.none()).onRetry(null)
+                .build()) {
+            for (URI url : urls) {
+                stored += probe.status(url).offset();
+            }
+        } catch (IOException e) {
+            stored = -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stored = -1;
+        }
+        String where = urls.size() == 1 ? urls.get(0).toString()
+                : urls.size() + " parallel parts: " + String.join(" ", urls.stream().map(URI::toString).toList());
+        if (stored >= 0) {
+            err.println("Stopped at " + ProgressPrinter.human(stored) + " of " + ProgressPrinter.human(total) + " ("
+                    + percent(stored, total) + "), stored by the server at " + where + ".");
+        } else {
+            UploadStats last = printer.last();
+            long sent = last == null ? 0 : last.bytesSent();
+            err.println("Stopped after sending about " + ProgressPrinter.human(sent) + " of " + ProgressPrinter.human(total)
+                    + " (" + percent(sent, total) + ") to " + where + " (the server did not say how much it stored).");
+        }
+        err.println(o.resume ? "Run the same command again to resume from there."
+                : "This run was started with --no-resume, so running it again starts a new upload.");
+    }
+
+    private static String percent(long bytes, long total) {
+        return total <= 0 ? "100%" : String.format(Locale.ROOT, "%.1f%%", 100.0 * bytes / total);
+    }
+
+    /**
+     * Ctrl-C (SIGINT) makes the JVM run its shutdown hooks. This one interrupts the upload (which closes its request,
+     * so the server keeps what arrived) and waits for the uploading thread to say where it stopped.
+     */
+    private static final class Interruption {
+        private final Thread uploader;
+        private final Thread hook = new Thread(this::onSignal, "upload-interrupted");
+        private final CountDownLatch over = new CountDownLatch(1);
+        private volatile boolean signalled;
+
+        Interruption(Thread uploader) {
+            this.uploader = uploader;
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        private void onSignal() {
+            if (over.getCount() == 0) {
+                return;
+            }
+            signalled = true;
+            uploader.interrupt();
+            try {
+                over.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        boolean signalled() {
+            return signalled;
+        }
+
+        /** The uploading thread has nothing more to say; the JVM may go. */
+        void over() {
+            over.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
     }
 

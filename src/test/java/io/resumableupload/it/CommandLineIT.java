@@ -62,13 +62,9 @@ class CommandLineIT {
         Process first = command(cwd, LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
                 server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--limit-rate", "40M",
                 "--checksum", "sha256").redirectOutput(WORK.resolve("killed-1.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(store) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(1200);
+        // Killed once the server holds some of the bytes (the upload's file grows before its offset is committed).
+        awaitServerBytes(uploadId(store), 8L << 20);
         first.destroyForcibly().waitFor();
-        assertTrue(Files.exists(store), "the first run stored nothing to resume from");
 
         Process second = command(cwd, LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
                 server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--checksum", "sha256")
@@ -82,6 +78,47 @@ class CommandLineIT {
         // upload never boots the server: no Quarkus log, no embedded database in its working directory.
         assertFalse(output.contains("Quarkus"), output);
         assertFalse(Files.exists(cwd.resolve("data")), "the upload command started a database");
+        Files.delete(file);
+    }
+
+    /** Issue 7 item 21: Ctrl-C says where the upload stopped and that the same command resumes it; it does. */
+    @Test
+    void ctrl_c_says_where_the_upload_stopped_and_the_same_command_resumes_it() throws Exception {
+        long size = 64L << 20;
+        Path file = randomFile("interrupted.bin", size);
+        Path store = WORK.resolve("store-ctrl-c.tsv");
+        Files.deleteIfExists(store);
+        Path log = WORK.resolve("ctrl-c-1.log");
+        String[] upload = { LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
+                server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--limit-rate", "8M" };
+        Process first = command(Path.of("."), upload).redirectOutput(log.toFile()).start();
+        String id = uploadId(store);
+        awaitServerBytes(id, 4L << 20);
+        assumeSigintIsNotIgnored(first);
+        new ProcessBuilder("kill", "-INT", String.valueOf(first.pid())).start().waitFor();
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the upload did not stop on SIGINT");
+        String output = Files.readString(log);
+        assertEquals(130, first.exitValue(), output);
+
+        java.util.regex.Matcher stopped = java.util.regex.Pattern
+                .compile("Stopped at [0-9.]+ MiB of 64.0 MiB \\(([0-9.]+)%\\), stored by the server at (\\S+)\\.")
+                .matcher(output);
+        assertTrue(stopped.find(), output);
+        assertTrue(output.contains("Run the same command again to resume from there."), output);
+        assertEquals(server.baseUrl() + "/files/" + id, stopped.group(2));
+        long offset = Long.parseLong(HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(stopped.group(2))).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .header("Tus-Resumable", "1.0.0").build(), HttpResponse.BodyHandlers.discarding())
+                .headers().firstValue("Upload-Offset").orElseThrow());
+        assertTrue(offset > 0 && offset < size, "offset " + offset);
+        assertEquals(String.format(java.util.Locale.ROOT, "%.1f", 100.0 * offset / size), stopped.group(1),
+                "the figure printed is not what the server holds");
+
+        Process second = command(Path.of("."), upload).start();
+        String resumed = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, second.waitFor(), resumed);
+        assertTrue(resumed.contains("Resumed the earlier upload from byte " + offset + " of " + size), resumed);
+        assertEquals(sha256(file), sha256(download(lastLine(resumed))));
         Files.delete(file);
     }
 
@@ -144,6 +181,48 @@ class CommandLineIT {
         assertEquals(sha256(file), sha256(download(url)));
         System.out.printf("client jar: 1 GiB, parallel 4, sha256: %d ms (%.0f MB/s)%n", millis, (1L << 30) / 1e3 / millis);
         Files.delete(file);
+    }
+
+    /** The id of the upload the command remembered in its resume store (waits for the store to have it). */
+    private static String uploadId(Path store) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(store)) {
+                java.util.Optional<String> url = Files.readAllLines(store).stream().filter(l -> l.contains("\thttp"))
+                        .map(l -> l.substring(l.indexOf('\t') + 1).strip()).findFirst();
+                if (url.isPresent()) {
+                    return url.get().substring(url.get().lastIndexOf('/') + 1);
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no upload in " + store + " within 30 s");
+    }
+
+    /** Waits until the server's file for upload {@code id} holds at least {@code bytes}. */
+    private static void awaitServerBytes(String id, long bytes) throws Exception {
+        Path stored = Path.of("target", "cli-it-uploads", id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(stored) && Files.size(stored) >= bytes)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(stored + " did not reach " + bytes + " bytes within 60 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * A JVM leaves SIGINT ignored when it started with it ignored (as a background job of a shell without job
+     * control starts); then Ctrl-C cannot be tested here.
+     */
+    private static void assumeSigintIsNotIgnored(Process process) throws IOException {
+        Path status = Path.of("/proc", String.valueOf(process.pid()), "status");
+        if (Files.exists(status)) {
+            String ignored = Files.readAllLines(status).stream().filter(l -> l.startsWith("SigIgn:")).findFirst()
+                    .map(l -> l.substring(7).strip()).orElse("0");
+            org.junit.jupiter.api.Assumptions.assumeTrue((Long.parseLong(ignored, 16) & 0x2) == 0,
+                    "SIGINT is ignored in this test's process tree (started in the background without job control)");
+        }
     }
 
     private static ProcessBuilder command(Path cwd, String... args) {
