@@ -122,19 +122,26 @@ class CommandLineIT {
         Files.delete(file);
     }
 
+    /** Issue 7 item 22: serve takes the settings a user reaches for as flags, and they take effect. */
     @Test
     void serve_takes_its_settings_as_flags() throws Exception {
         int port = PackagedServer.freePort();
         Path uploads = WORK.resolve("serve-uploads");
+        Path log = WORK.resolve("serve.log");
+        Files.deleteIfExists(log);
+        io.resumableupload.support.RedisResource redis = new io.resumableupload.support.RedisResource();
+        String redisUrl = redis.start().get("quarkus.redis.hosts");
         Process serve = command(Path.of("."), LAUNCHER.toString(), "serve", "--port", String.valueOf(port), "--upload-dir",
-                uploads.toString(), "--max-size", "5M").redirectOutput(WORK.resolve("serve.log").toFile()).start();
+                uploads.toString(), "--max-size", "5M", "--base-path", "/uploads", "--checksum-algorithms", "sha256",
+                "--expire-after", "1h", "--lock-backend", "redis", "--redis-url", redisUrl, "--log-level", "DEBUG",
+                "--behind-proxy").redirectOutput(log.toFile()).start();
         try {
             HttpResponse<Void> options = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
+            while (System.nanoTime() < deadline && serve.isAlive()) {
                 try {
                     options = HttpClient.newHttpClient()
-                            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/files"))
+                            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/uploads"))
                                     .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
                                     HttpResponse.BodyHandlers.discarding());
                     break;
@@ -142,19 +149,55 @@ class CommandLineIT {
                     Thread.sleep(200);
                 }
             }
+            assertTrue(options != null, "serve did not answer; see " + log);
             assertEquals(204, options.statusCode());
             assertEquals("5242880", options.headers().firstValue("Tus-Max-Size").orElseThrow());
+            assertEquals("sha256", options.headers().firstValue("Tus-Checksum-Algorithm").orElseThrow());
+
+            java.time.Instant now = java.time.Instant.now();
+            HttpResponse<Void> created = HttpClient.newHttpClient().send(HttpRequest
+                    .newBuilder(URI.create("http://localhost:" + port + "/uploads")).header("Tus-Resumable", "1.0.0")
+                    .header("Upload-Length", "10").header("X-Forwarded-Proto", "https")
+                    .header("X-Forwarded-Host", "uploads.example.com").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertEquals(201, created.statusCode());
+            assertTrue(
+                    created.headers().firstValue("Location").orElseThrow().startsWith("https://uploads.example.com/uploads/"),
+                    created.headers().toString());
+            java.time.Instant expires = java.time.ZonedDateTime.parse(created.headers().firstValue("Upload-Expires")
+                    .orElseThrow(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            assertTrue(Math.abs(Duration.between(now.plus(Duration.ofHours(1)), expires).toSeconds()) < 120,
+                    "Upload-Expires " + expires);
+
             Path file = randomFile("small.bin", 100_000);
             Process upload = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
-                    "http://localhost:" + port + "/files/", "--no-resume").start();
+                    "http://localhost:" + port + "/uploads/", "--no-resume", "--checksum", "sha256").start();
             String output = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, upload.waitFor(), output);
-            String id = URI.create(lastLine(output)).getPath().replace("/files/", "");
+            String id = URI.create(lastLine(output)).getPath().replace("/uploads/", "");
             assertTrue(Files.exists(uploads.resolve(id)), "bytes not in --upload-dir");
+
+            String serverLog = Files.readString(log);
+            assertTrue(serverLog.contains("upload locks: redis"), "--lock-backend redis not in effect; see " + log);
+            assertTrue(serverLog.contains(" DEBUG "), "--log-level DEBUG not in effect; see " + log);
         } finally {
             serve.destroy();
             serve.waitFor(30, TimeUnit.SECONDS);
+            redis.stop();
         }
+    }
+
+    @Test
+    void serve_help_lists_its_flags_with_defaults() throws Exception {
+        Process help = command(Path.of("."), LAUNCHER.toString(), "serve", "--help").start();
+        String output = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, help.waitFor(), output);
+        for (String flag : List.of("--lock-backend NAME", "--redis-url URL", "--checksum-algorithms LIST",
+                "--expire-after DURATION", "--log-level LEVEL", "--upload-dir DIR", "--max-size SIZE", "--base-path PATH",
+                "--database-url URL", "--public-url URL", "--max-partials N")) {
+            assertTrue(output.contains(flag), flag + " missing from serve --help:\n" + output);
+        }
+        assertTrue(output.contains("(default 24h)"), output);
     }
 
     @Test
