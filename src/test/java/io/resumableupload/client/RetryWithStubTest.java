@@ -178,9 +178,11 @@ class RetryWithStubTest {
         RetryPolicy slow = RetryPolicy.defaults().withDelays(Duration.ofSeconds(30), Duration.ofSeconds(30));
         try (TusClient client = TusClient.builder(stub.endpoint()).retry(slow).build()) {
             Thread worker = Thread.currentThread();
+            // Interrupted once the 503 arrived, so while the client waits the 30 s before its retry.
             Thread interrupter = new Thread(() -> {
                 try {
-                    Thread.sleep(300);
+                    io.resumableupload.support.Poll.until("the first PATCH", Duration.ofSeconds(10),
+                            () -> stub.patches.get() >= 1);
                 } catch (InterruptedException ignored) {
                     return;
                 }

@@ -58,6 +58,11 @@ public final class PackagedServer implements AutoCloseable {
         return this;
     }
 
+    /** The file in which the server's filesystem storage keeps the bytes of the upload at {@code uploadPath}. */
+    public Path storageFile(String uploadPath) {
+        return Path.of(env.get("TUS_STORAGE_FILESYSTEM_DIRECTORY"), uploadPath.substring(uploadPath.lastIndexOf('/') + 1));
+    }
+
     /** Where the embedded PostgreSQL keeps its data, if the server starts one. */
     public Path embeddedDataDirectory() {
         return Path.of(env.get("TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY"));
