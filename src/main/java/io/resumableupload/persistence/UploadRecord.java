@@ -13,6 +13,8 @@ import io.resumableupload.protocol.UploadMetadata;
  * @param length the declared length, or null while deferred
  * @param offset the committed offset: bytes durably stored and acknowledged
  * @param concatParts for a final upload, its partials in order; empty otherwise
+ * @param expiredAt when the row became a tombstone (expired, or lost), or null
+ * @param lostAt when the storage was found to have lost the bytes the offset counts, or null
  */
 public record UploadRecord(
         String id,
@@ -25,12 +27,13 @@ public record UploadRecord(
         Instant createdAt,
         Instant expiresAt,
         Instant finishedAt,
-        Instant expiredAt) {
+        Instant expiredAt,
+        Instant lostAt) {
 
     /** This upload after an append or an assembly moved its offset (and maybe finished it). */
     public UploadRecord withProgress(Long length, long offset, Instant expiresAt, Instant finishedAt) {
         return new UploadRecord(id, length, offset, metadataRaw, concatType, concatRaw, concatParts, createdAt,
-                expiresAt, finishedAt, expiredAt);
+                expiresAt, finishedAt, expiredAt, lostAt);
     }
 
     /**
@@ -55,6 +58,11 @@ public record UploadRecord(
 
     public boolean isPartial() {
         return concatType == ConcatType.PARTIAL;
+    }
+
+    /** The storage lost bytes the offset counts: the upload cannot be resumed or downloaded (410). */
+    public boolean lost() {
+        return lostAt != null;
     }
 
     /** Expired: the reaper took it, or its expiry time has passed and the reaper has not come by yet. */

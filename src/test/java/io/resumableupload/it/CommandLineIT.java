@@ -62,13 +62,9 @@ class CommandLineIT {
         Process first = command(cwd, LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
                 server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--limit-rate", "40M",
                 "--checksum", "sha256").redirectOutput(WORK.resolve("killed-1.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(store) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(1200);
+        // Killed once the server holds some of the bytes (the upload's file grows before its offset is committed).
+        awaitServerBytes(uploadId(store), 8L << 20);
         first.destroyForcibly().waitFor();
-        assertTrue(Files.exists(store), "the first run stored nothing to resume from");
 
         Process second = command(cwd, LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
                 server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--checksum", "sha256")
@@ -85,19 +81,71 @@ class CommandLineIT {
         Files.delete(file);
     }
 
+    /** Issue 7 item 21: Ctrl-C says where the upload stopped and that the same command resumes it; it does. */
+    @Test
+    void ctrl_c_says_where_the_upload_stopped_and_the_same_command_resumes_it() throws Exception {
+        long size = 64L << 20;
+        Path file = randomFile("interrupted.bin", size);
+        Path store = WORK.resolve("store-ctrl-c.tsv");
+        Files.deleteIfExists(store);
+        Path log = WORK.resolve("ctrl-c-1.log");
+        String[] upload = { LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
+                server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--limit-rate", "8M" };
+        // A process started in the background without job control (as CI may start Maven) inherits SIGINT ignored,
+        // and a JVM keeps it ignored; perl resets it to the default before it execs the command, as a terminal would.
+        List<String> withDefaultSigint = new ArrayList<>(List.of("perl", "-e", "$SIG{INT}='DEFAULT'; exec @ARGV or die", "--"));
+        withDefaultSigint.addAll(List.of(upload));
+        Process first = command(Path.of("."), withDefaultSigint.toArray(String[]::new)).redirectOutput(log.toFile()).start();
+        String id = uploadId(store);
+        awaitServerBytes(id, 4L << 20);
+        assertSigintIsNotIgnored(first);
+        new ProcessBuilder("kill", "-INT", String.valueOf(first.pid())).start().waitFor();
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the upload did not stop on SIGINT");
+        String output = Files.readString(log);
+        assertEquals(130, first.exitValue(), output);
+
+        java.util.regex.Matcher stopped = java.util.regex.Pattern
+                .compile("Stopped at [0-9.]+ MiB of 64.0 MiB \\(([0-9.]+)%\\), stored by the server at (\\S+)\\.")
+                .matcher(output);
+        assertTrue(stopped.find(), output);
+        assertTrue(output.contains("Run the same command again to resume from there."), output);
+        assertEquals(server.baseUrl() + "/files/" + id, stopped.group(2));
+        long offset = Long.parseLong(HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(stopped.group(2))).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .header("Tus-Resumable", "1.0.0").build(), HttpResponse.BodyHandlers.discarding())
+                .headers().firstValue("Upload-Offset").orElseThrow());
+        assertTrue(offset > 0 && offset < size, "offset " + offset);
+        assertEquals(String.format(java.util.Locale.ROOT, "%.1f", 100.0 * offset / size), stopped.group(1),
+                "the figure printed is not what the server holds");
+
+        Process second = command(Path.of("."), upload).start();
+        String resumed = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, second.waitFor(), resumed);
+        assertTrue(resumed.contains("Resumed the earlier upload from byte " + offset + " of " + size), resumed);
+        assertEquals(sha256(file), sha256(download(lastLine(resumed))));
+        Files.delete(file);
+    }
+
+    /** Issue 7 item 22: serve takes the settings a user reaches for as flags, and they take effect. */
     @Test
     void serve_takes_its_settings_as_flags() throws Exception {
         int port = PackagedServer.freePort();
         Path uploads = WORK.resolve("serve-uploads");
+        Path log = WORK.resolve("serve.log");
+        Files.deleteIfExists(log);
+        io.resumableupload.support.RedisResource redis = new io.resumableupload.support.RedisResource();
+        String redisUrl = redis.start().get("quarkus.redis.hosts");
         Process serve = command(Path.of("."), LAUNCHER.toString(), "serve", "--port", String.valueOf(port), "--upload-dir",
-                uploads.toString(), "--max-size", "5M").redirectOutput(WORK.resolve("serve.log").toFile()).start();
+                uploads.toString(), "--max-size", "5M", "--base-path", "/uploads", "--checksum-algorithms", "sha256",
+                "--expire-after", "1h", "--lock-backend", "redis", "--redis-url", redisUrl, "--log-level", "DEBUG",
+                "--behind-proxy").redirectOutput(log.toFile()).start();
         try {
             HttpResponse<Void> options = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
+            while (System.nanoTime() < deadline && serve.isAlive()) {
                 try {
                     options = HttpClient.newHttpClient()
-                            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/files"))
+                            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/uploads"))
                                     .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
                                     HttpResponse.BodyHandlers.discarding());
                     break;
@@ -105,19 +153,55 @@ class CommandLineIT {
                     Thread.sleep(200);
                 }
             }
+            assertTrue(options != null, "serve did not answer; see " + log);
             assertEquals(204, options.statusCode());
             assertEquals("5242880", options.headers().firstValue("Tus-Max-Size").orElseThrow());
+            assertEquals("sha256", options.headers().firstValue("Tus-Checksum-Algorithm").orElseThrow());
+
+            java.time.Instant now = java.time.Instant.now();
+            HttpResponse<Void> created = HttpClient.newHttpClient().send(HttpRequest
+                    .newBuilder(URI.create("http://localhost:" + port + "/uploads")).header("Tus-Resumable", "1.0.0")
+                    .header("Upload-Length", "10").header("X-Forwarded-Proto", "https")
+                    .header("X-Forwarded-Host", "uploads.example.com").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertEquals(201, created.statusCode());
+            assertTrue(
+                    created.headers().firstValue("Location").orElseThrow().startsWith("https://uploads.example.com/uploads/"),
+                    created.headers().toString());
+            java.time.Instant expires = java.time.ZonedDateTime.parse(created.headers().firstValue("Upload-Expires")
+                    .orElseThrow(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            assertTrue(Math.abs(Duration.between(now.plus(Duration.ofHours(1)), expires).toSeconds()) < 120,
+                    "Upload-Expires " + expires);
+
             Path file = randomFile("small.bin", 100_000);
             Process upload = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
-                    "http://localhost:" + port + "/files/", "--no-resume").start();
+                    "http://localhost:" + port + "/uploads/", "--no-resume", "--checksum", "sha256").start();
             String output = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, upload.waitFor(), output);
-            String id = URI.create(lastLine(output)).getPath().replace("/files/", "");
+            String id = URI.create(lastLine(output)).getPath().replace("/uploads/", "");
             assertTrue(Files.exists(uploads.resolve(id)), "bytes not in --upload-dir");
+
+            String serverLog = Files.readString(log);
+            assertTrue(serverLog.contains("upload locks: redis"), "--lock-backend redis not in effect; see " + log);
+            assertTrue(serverLog.contains(" DEBUG "), "--log-level DEBUG not in effect; see " + log);
         } finally {
             serve.destroy();
             serve.waitFor(30, TimeUnit.SECONDS);
+            redis.stop();
         }
+    }
+
+    @Test
+    void serve_help_lists_its_flags_with_defaults() throws Exception {
+        Process help = command(Path.of("."), LAUNCHER.toString(), "serve", "--help").start();
+        String output = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, help.waitFor(), output);
+        for (String flag : List.of("--lock-backend NAME", "--redis-url URL", "--checksum-algorithms LIST",
+                "--expire-after DURATION", "--log-level LEVEL", "--upload-dir DIR", "--max-size SIZE", "--base-path PATH",
+                "--database-url URL", "--public-url URL", "--max-partials N")) {
+            assertTrue(output.contains(flag), flag + " missing from serve --help:\n" + output);
+        }
+        assertTrue(output.contains("(default 24h)"), output);
     }
 
     @Test
@@ -144,6 +228,42 @@ class CommandLineIT {
         assertEquals(sha256(file), sha256(download(url)));
         System.out.printf("client jar: 1 GiB, parallel 4, sha256: %d ms (%.0f MB/s)%n", millis, (1L << 30) / 1e3 / millis);
         Files.delete(file);
+    }
+
+    /** The id of the upload the command remembered in its resume store (waits for the store to have it). */
+    private static String uploadId(Path store) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(store)) {
+                java.util.Optional<String> url = Files.readAllLines(store).stream().filter(l -> l.contains("\thttp"))
+                        .map(l -> l.substring(l.indexOf('\t') + 1).strip()).findFirst();
+                if (url.isPresent()) {
+                    return url.get().substring(url.get().lastIndexOf('/') + 1);
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no upload in " + store + " within 30 s");
+    }
+
+    /** Waits until the server's file for upload {@code id} holds at least {@code bytes}. */
+    private static void awaitServerBytes(String id, long bytes) throws Exception {
+        Path stored = Path.of("target", "cli-it-uploads", id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(stored) && Files.size(stored) >= bytes)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(stored + " did not reach " + bytes + " bytes within 60 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /** The upload must really be interruptible here, or the test would prove nothing. */
+    private static void assertSigintIsNotIgnored(Process process) throws IOException {
+        Path status = Path.of("/proc", String.valueOf(process.pid()), "status");
+        String ignored = Files.readAllLines(status).stream().filter(l -> l.startsWith("SigIgn:")).findFirst()
+                .map(l -> l.substring(7).strip()).orElse("0");
+        assertEquals(0, Long.parseLong(ignored, 16) & 0x2, "SIGINT is ignored by the upload process");
     }
 
     private static ProcessBuilder command(Path cwd, String... args) {

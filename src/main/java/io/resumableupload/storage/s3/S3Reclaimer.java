@@ -8,9 +8,9 @@ import io.quarkus.scheduler.Scheduled;
 import io.resumableupload.storage.UploadStorage;
 
 /**
- * Deletes the objects and multipart uploads of uploads whose row is gone but whose S3 state is not: a deletion that
- * failed while S3 was unreachable, or a process that died between creating S3 state and committing the upload's
- * row. Runs on every replica; deletions are idempotent.
+ * Deletes the objects and multipart uploads of uploads whose row is gone but whose S3 state is not: a process that
+ * died between creating S3 state and committing the upload's row, or a row deleted by hand. (A deletion S3 could not
+ * carry out is retried from {@code pending_delete} by the reaper.) Runs on every replica; deletions are idempotent.
  */
 @ApplicationScoped
 class S3Reclaimer {

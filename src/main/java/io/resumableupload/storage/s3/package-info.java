@@ -38,7 +38,7 @@
  * <b>No orphans.</b> Creation stores nothing in S3. Deletion (termination, expiry, a failed creation) aborts the
  * recorded multipart upload and any other one for the key (ListMultipartUploads finds one created by a process
  * that died before recording it), deletes the object and every recorded tail, then the state. State whose upload
- * row is gone (a deletion while S3 was unreachable) is reclaimed by {@code S3Reclaimer} on every sweep;
+ * row is gone (a crash between creating it and committing the row) is reclaimed by {@code S3Reclaimer} on every sweep;
  * a bucket lifecycle rule (AbortIncompleteMultipartUpload) is the backstop for anything else.
  *
  * <p>
