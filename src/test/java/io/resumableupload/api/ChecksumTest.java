@@ -85,7 +85,7 @@ class ChecksumTest {
             http.patchHead(path, 0,
                     "Content-Length: 20000\r\nUpload-Checksum: " + checksum(ChecksumAlgorithm.SHA1, data) + "\r\n");
             http.send(Arrays.copyOf(data, 10_000));
-            Poll.untilStored(java.nio.file.Path.of("target/test-uploads", Tus.idOf(path)), 10_000);
+            awaitReceived(path, 10_000);
             http.shutdownOutput();
             http.readResponse(Duration.ofSeconds(5));
         }
@@ -94,6 +94,11 @@ class ChecksumTest {
         // The upload is still usable.
         Tus.patch(path, 0, data).then().statusCode(204);
         assertArrayEquals(data, Tus.download(path));
+    }
+
+    /** Waits until the server has read {@code bytes} of the body (the filesystem backend writes them to the file). */
+    void awaitReceived(String path, long bytes) throws Exception {
+        Poll.untilStored(java.nio.file.Path.of("target/test-uploads", Tus.idOf(path)), bytes);
     }
 
     private static void awaitUnlocked(String path) throws InterruptedException {

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.net.URL;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -15,6 +14,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
 
@@ -118,19 +118,20 @@ class DeferLengthTest {
     void an_interrupted_patch_keeps_its_bytes_and_its_declared_length() throws Exception {
         byte[] data = Tus.randomBytes(10, 5);
         String path = Tus.createDeferred();
-        Path file = Path.of("target/test-uploads", Tus.idOf(path));
         try (RawHttp http = RawHttp.connect(root.getPort())) {
             http.patchHead(path, 0, "Upload-Length: 10\r\nContent-Length: 10\r\n").send(Arrays.copyOf(data, 4));
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while ((!Files.exists(file) || Files.size(file) < 4) && System.nanoTime() < deadline) {
-                Thread.sleep(10);
-            }
+            awaitReceived(path, 4);
             Tus.head(path).then().statusCode(200).header("Upload-Length", "10").header("Upload-Offset", "4");
             assertEquals(400, http.readResponse(Duration.ofSeconds(10)).status());
         }
         tus().header("Upload-Offset", 4).header("Upload-Length", 10).contentType(Tus.OFFSET_STREAM)
                 .body(Arrays.copyOfRange(data, 4, 10)).patch(path).then().statusCode(204);
         assertArrayEquals(data, Tus.download(path));
+    }
+
+    /** Waits until the server has read {@code bytes} of the body (the filesystem backend writes them to the file). */
+    void awaitReceived(String path, long bytes) throws Exception {
+        Poll.untilStored(Path.of("target/test-uploads", Tus.idOf(path)), bytes);
     }
 
     private static io.restassured.response.Response declare(String path, long offset, long length) {

@@ -8,4 +8,9 @@ import io.resumableupload.support.S3Profile;
 @QuarkusTest
 @TestProfile(S3Profile.class)
 class S3DeferLengthTest extends DeferLengthTest {
+
+    @Override
+    void awaitReceived(String path, long bytes) throws Exception {
+        S3Profile.awaitSpooled(bytes);
+    }
 }

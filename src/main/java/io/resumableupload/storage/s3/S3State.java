@@ -83,8 +83,8 @@ final class S3State {
 
     /** Records the multipart upload now receiving parts (null: none), which also forgets the old one's ETags. */
     void startMultipart(String id, String multipartId) throws SQLException {
-        update("DELETE FROM s3_part WHERE upload_id = ?", id);
-        update("UPDATE s3_upload SET multipart_id = ?, completed = false WHERE upload_id = ?", multipartId, id);
+        update("WITH forgotten AS (DELETE FROM s3_part WHERE upload_id = ?)"
+                + " UPDATE s3_upload SET multipart_id = ?, completed = false WHERE upload_id = ?", id, multipartId, id);
     }
 
     void putPart(String id, int partNumber, String etag) throws SQLException {
@@ -108,8 +108,8 @@ final class S3State {
     }
 
     void markCompleted(String id) throws SQLException {
-        update("DELETE FROM s3_part WHERE upload_id = ?", id);
-        update("UPDATE s3_upload SET multipart_id = NULL, completed = true WHERE upload_id = ?", id);
+        update("WITH forgotten AS (DELETE FROM s3_part WHERE upload_id = ?)"
+                + " UPDATE s3_upload SET multipart_id = NULL, completed = true WHERE upload_id = ?", id, id);
     }
 
     /** Records a tail object before it is written. */

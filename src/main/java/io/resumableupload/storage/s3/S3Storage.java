@@ -162,13 +162,19 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         String key = key(uploadId);
         S3State.Upload upload = db(() -> state.find(uploadId)).orElse(null);
         String contentType = upload == null ? DownloadHeaders.FALLBACK_TYPE : upload.contentType();
-        long partSize = upload != null && upload.partSize() != null ? upload.partSize()
-                : db(() -> state.fixPartSize(uploadId, contentType, partSizeFor(length)));
+        // Fixed in the database only when the first part or tail is stored: an upload that arrives whole in one PATCH
+        // is a single put and never needs it (one database write less per small upload).
+        boolean partSizeFixed = upload != null && upload.partSize() != null;
+        long partSize = partSizeFixed ? upload.partSize() : partSizeFor(length);
+        if (upload == null) {
+            db(() -> state.fixPartSize(uploadId, contentType, partSize));
+            partSizeFixed = true;
+        }
         Spool spool = new Spool(settings.spoolDirectory());
         try {
             long partStart = committedOffset - committedOffset % partSize;
-            S3AppendSink sink = new S3AppendSink(uploadId, contentType, partSize, length, spool, partStart,
-                    committedOffset, upload == null ? null : upload.multipartId());
+            S3AppendSink sink = new S3AppendSink(uploadId, contentType, partSize, partSizeFixed, length, spool,
+                    partStart, committedOffset, upload == null ? null : upload.multipartId());
             List<Long> staleTails = new ArrayList<>(upload == null ? List.of() : upload.tails());
             if (upload != null && upload.completed()) {
                 // finish() completed the object but the compare-and-set did not follow (a crash, a lost lock): the
@@ -461,6 +467,7 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         private final String key;
         private final String contentType;
         private final long partSize;
+        private boolean partSizeFixed;
         private final Long length;
         /** The part being received. */
         private Spool spool;
@@ -473,12 +480,13 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         private final ArrayDeque<PartUpload> uploading = new ArrayDeque<>();
         private volatile long durable;
 
-        S3AppendSink(String uploadId, String contentType, long partSize, Long length, Spool spool, long partStart,
-                long committedOffset, String multipartId) {
+        S3AppendSink(String uploadId, String contentType, long partSize, boolean partSizeFixed, Long length, Spool spool,
+                long partStart, long committedOffset, String multipartId) {
             this.uploadId = uploadId;
             this.key = key(uploadId);
             this.contentType = contentType;
             this.partSize = partSize;
+            this.partSizeFixed = partSizeFixed;
             this.length = length;
             this.spool = spool;
             this.partStart = partStart;
@@ -523,6 +531,7 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             } else if (written > durable) {
                 // Parked under a new key, recorded first: the tail the committed offset points into stays intact
                 // until a later append at a higher committed offset drops it.
+                fixPartSize();
                 db(() -> state.addTail(uploadId, written));
                 call("storing the tail of upload " + uploadId, () -> s3.putObject(
                         r -> r.bucket(settings.bucket()).key(tailKey(uploadId, written)),
@@ -607,8 +616,20 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             }
         }
 
+        /** Records the part size before the first part or tail that depends on it is stored. */
+        private void fixPartSize() throws IOException {
+            if (!partSizeFixed) {
+                long fixed = db(() -> state.fixPartSize(uploadId, contentType, partSize));
+                if (fixed != partSize) {
+                    throw new IOException("upload " + uploadId + ": part size " + fixed + " was fixed concurrently");
+                }
+                partSizeFixed = true;
+            }
+        }
+
         private void uploadSpoolAsPart() throws IOException {
             int number = partNumber();
+            fixPartSize();
             if (multipartId == null) {
                 multipartId = startMultipart(uploadId, key, contentType);
             }
@@ -648,6 +669,7 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             if (head(key).isEmpty()) {
                 throw new UploadBytesLostException("upload " + uploadId + " has neither a multipart upload nor an object");
             }
+            fixPartSize();
             multipartId = startMultipart(uploadId, key, contentType);
             for (int n = 1; (long) n * partSize <= partStart; n++) {
                 int number = n;
