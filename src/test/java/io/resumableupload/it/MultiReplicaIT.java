@@ -72,6 +72,11 @@ class MultiReplicaIT {
         return 512 * 1024 + ThreadLocalRandom.current().nextInt(3 * 1024 * 1024);
     }
 
+    /** Waits until {@code replica} has read {@code bytes} of a PATCH (the filesystem backend writes them to the file). */
+    void awaitReceived(PackagedServer replica, String path, long bytes) throws Exception {
+        Poll.untilStored(replica.storageFile(path), bytes);
+    }
+
     @BeforeAll
     void start() throws Exception {
         database = new SharedDatabase("multi");
@@ -171,7 +176,7 @@ class MultiReplicaIT {
                     .firstValue("Location").orElseThrow());
             try (RawHttp stalled = RawHttp.connect(ports[0])) {
                 stalled.patchHead(path, 0, "Content-Length: 300000\r\n").send(Arrays.copyOf(data, 100_000));
-                Poll.untilStored(replicas[0].storageFile(path), 100_000);
+                awaitReceived(replicas[0], path, 100_000);
                 long start = System.nanoTime();
                 HttpResponse<Void> head = send("HEAD", 2, path, Map.of());
                 long elapsed = (System.nanoTime() - start) / 1_000_000;

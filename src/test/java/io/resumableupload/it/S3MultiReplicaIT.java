@@ -1,12 +1,17 @@
 package io.resumableupload.it;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.AfterAll;
 
+import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.S3Proxy;
 
 /**
@@ -27,9 +32,33 @@ class S3MultiReplicaIT extends MultiReplicaIT {
             }
         }
         Map<String, String> env = new HashMap<>(s3.env("multi/"));
-        env.put("TUS_STORAGE_S3_SPOOL_DIRECTORY", "target/multi-spool-" + replica);
+        env.put("TUS_STORAGE_S3_SPOOL_DIRECTORY", spool(replica).toString());
         env.put("TUS_STORAGE_FILESYSTEM_DIRECTORY", "target/multi-unused-" + replica);
         return env;
+    }
+
+    private static Path spool(int replica) {
+        return Path.of("target/multi-spool-" + replica).toAbsolutePath();
+    }
+
+    /** Spool files have no name (unlinked at creation): they are found among the replica's open files. */
+    @Override
+    void awaitReceived(PackagedServer replica, String path, long bytes) throws Exception {
+        Path spool = spool(0);
+        Poll.until(bytes + " bytes spooled by " + replica.pid(), Duration.ofSeconds(10), () -> {
+            try (var fds = Files.list(Path.of("/proc/" + replica.pid() + "/fd"))) {
+                for (Path fd : (Iterable<Path>) fds::iterator) {
+                    try {
+                        if (Files.readSymbolicLink(fd).toString().startsWith(spool.toString()) && Files.size(fd) >= bytes) {
+                            return true;
+                        }
+                    } catch (IOException closed) {
+                        // closed while listing
+                    }
+                }
+            }
+            return false;
+        });
     }
 
     @Override
