@@ -13,6 +13,8 @@ import io.resumableupload.protocol.UploadMetadata;
  * @param length the declared length, or null while deferred
  * @param offset the committed offset: bytes durably stored and acknowledged
  * @param concatParts for a final upload, its partials in order; empty otherwise
+ * @param owner who created it (tus.auth.owner-claim of its creator's token), or null when created without
+ *        authentication
  */
 public record UploadRecord(
         String id,
@@ -25,12 +27,21 @@ public record UploadRecord(
         Instant createdAt,
         Instant expiresAt,
         Instant finishedAt,
-        Instant expiredAt) {
+        Instant expiredAt,
+        String owner) {
+
+    /** An upload without an owner (created with tus.auth.mode=none). */
+    public UploadRecord(String id, Long length, long offset, String metadataRaw, ConcatType concatType,
+            String concatRaw, List<String> concatParts, Instant createdAt, Instant expiresAt, Instant finishedAt,
+            Instant expiredAt) {
+        this(id, length, offset, metadataRaw, concatType, concatRaw, concatParts, createdAt, expiresAt, finishedAt,
+                expiredAt, null);
+    }
 
     /** This upload after an append or an assembly moved its offset (and maybe finished it). */
     public UploadRecord withProgress(Long length, long offset, Instant expiresAt, Instant finishedAt) {
         return new UploadRecord(id, length, offset, metadataRaw, concatType, concatRaw, concatParts, createdAt,
-                expiresAt, finishedAt, expiredAt);
+                expiresAt, finishedAt, expiredAt, owner);
     }
 
     /**

@@ -148,7 +148,7 @@ public class UploadService {
             if (command.concat() instanceof UploadConcat.Final) {
                 concatType = ConcatType.FINAL;
                 parts = command.partialIds();
-                List<UploadRecord> partials = loadPartials(parts, now);
+                List<UploadRecord> partials = loadPartials(parts, now, command.caller());
                 length = sumLengths(partials, maxSize);
                 partialsFinished = partials.stream().allMatch(UploadRecord::finished);
             } else {
@@ -169,7 +169,7 @@ public class UploadService {
         UploadRecord upload = new UploadRecord(id, length, 0, command.metadata().raw().orElse(null),
                 concatType, command.concat() == null ? null : command.concat().raw(),
                 parts, now, complete ? expiryOfFinished(now) : expiryOfUnfinished(concatType, now),
-                complete ? now : null, null);
+                complete ? now : null, null, command.caller().subject());
         try {
             storage.create(id);
             if (complete) {
@@ -186,6 +186,7 @@ public class UploadService {
             throw e;
         }
         metrics.created();
+        LOG.debugf("upload %s created, length %s", id, length);
         createdEvent.fire(new UploadCreated(upload));
         if (complete) {
             uploadFinished(upload);
@@ -196,7 +197,7 @@ public class UploadService {
         return upload;
     }
 
-    private List<UploadRecord> loadPartials(List<String> partialIds, Instant now) {
+    private List<UploadRecord> loadPartials(List<String> partialIds, Instant now, Caller caller) {
         Map<String, UploadRecord> byId = new HashMap<>();
         for (UploadRecord record : repository.findRecords(partialIds)) {
             byId.put(record.id(), record);
@@ -204,7 +205,8 @@ public class UploadService {
         List<UploadRecord> partials = new ArrayList<>(partialIds.size());
         for (String partialId : partialIds) {
             UploadRecord partial = byId.get(partialId);
-            if (partial == null) {
+            // Another caller's partial reads exactly as a missing one.
+            if (partial == null || !caller.mayAccess(partial)) {
                 throw new TusException(TusError.INVALID_CONCAT, "partial upload " + partialId + " not found");
             }
             if (partial.expiredAt(now)) {
@@ -246,19 +248,32 @@ public class UploadService {
      * is never one that is about to change.
      */
     public UploadRecord head(String id) {
-        UploadRecord upload = requireLive(id, Instant.now());
+        return head(id, Caller.ANYONE);
+    }
+
+    /** {@link #head(String)} for a caller, who must be allowed to see the upload (404 otherwise). */
+    public UploadRecord head(String id, Caller caller) {
+        UploadRecord upload = requireLive(id, Instant.now(), caller);
         if (upload.finished() || upload.isFinal()) {
             return upload;
         }
         try (UploadLock lock = acquire(id, () -> {
         })) {
-            return requireLive(id, Instant.now());
+            return requireLive(id, Instant.now(), caller);
         }
     }
 
     /** The upload for a download: it must exist, not be expired, and be complete. */
     public UploadRecord finishedUpload(String id) {
-        UploadRecord upload = requireLive(id, Instant.now());
+        return finishedUpload(id, Caller.ANYONE);
+    }
+
+    /**
+     * {@link #finishedUpload(String)} for a caller, who must be allowed to see the upload, unless it is finished and
+     * {@code tus.auth.public-downloads} is on.
+     */
+    public UploadRecord finishedUpload(String id, Caller caller) {
+        UploadRecord upload = requireLive(id, Instant.now(), caller, config.auth().publicDownloads());
         if (!upload.finished()) {
             throw new TusException(TusError.INCOMPLETE_UPLOAD,
                     "upload has " + upload.offset() + " of " + (upload.length() == null ? "?" : upload.length()) + " bytes");
@@ -275,6 +290,11 @@ public class UploadService {
      * @throws TusException when the request cannot start (unknown upload, mismatched offset, too large...)
      */
     public CompletionStage<AppendOutcome> append(String id, AppendCommand command, RequestBody body) {
+        return append(id, Caller.ANYONE, command, body);
+    }
+
+    /** {@link #append(String, AppendCommand, RequestBody)} for a caller, who must own the upload (404 otherwise). */
+    public CompletionStage<AppendOutcome> append(String id, Caller caller, AppendCommand command, RequestBody body) {
         requireNotDraining();
         if (!UploadIds.isValid(id)) {
             throw new TusException(TusError.UPLOAD_NOT_FOUND);
@@ -283,7 +303,7 @@ public class UploadService {
         ReleaseRelay relay = new ReleaseRelay();
         UploadLock lock = acquire(id, relay::request);
         try {
-            UploadRecord upload = requireLive(id, Instant.now());
+            UploadRecord upload = requireLive(id, Instant.now(), caller);
             if (upload.isFinal()) {
                 throw new TusException(TusError.MODIFY_FINAL, "cannot append to a final upload");
             }
@@ -346,7 +366,7 @@ public class UploadService {
         UploadRecord upload = create(create);
         CompletionStage<AppendOutcome> appended;
         try {
-            appended = append(upload.id(), new AppendCommand(0, null, checksum, contentLength), body);
+            appended = append(upload.id(), create.caller(), new AppendCommand(0, null, checksum, contentLength), body);
         } catch (RuntimeException e) {
             discard(upload.id());
             throw e;
@@ -506,8 +526,13 @@ public class UploadService {
 
     /** Deletes an upload (termination); a PATCH in flight is asked to stop first. */
     public void terminate(String id) {
+        terminate(id, Caller.ANYONE);
+    }
+
+    /** {@link #terminate(String)} for a caller, who must own the upload (404 otherwise). */
+    public void terminate(String id, Caller caller) {
         requireSupported(TusExtension.TERMINATION);
-        UploadRecord upload = requireLive(id, Instant.now());
+        UploadRecord upload = requireLive(id, Instant.now(), caller);
         if (upload.finished() && !config.termination().finishedUploads()) {
             throw new TusException(TusError.TERMINATION_REJECTED, "finished uploads cannot be terminated");
         }
@@ -525,7 +550,7 @@ public class UploadService {
             }
         }
         metrics.terminated();
-        terminatedEvent.fire(new UploadTerminated(id));
+        terminatedEvent.fire(new UploadTerminated(id, upload.owner()));
     }
 
     // ---- expiration ----
@@ -538,12 +563,14 @@ public class UploadService {
      */
     public boolean expire(String id) {
         Instant now = Instant.now();
+        String owner;
         try (UploadLock lock = locks.acquire(id, Duration.ofSeconds(1), () -> {
         })) {
             UploadRecord upload = repository.findRecord(id).orElse(null);
             if (upload == null || upload.expiredAt() != null || !upload.expiredAt(now)) {
                 return false;
             }
+            owner = upload.owner();
             storage.delete(id);
             if (!repository.markExpired(id, now)) {
                 return false;
@@ -563,7 +590,7 @@ public class UploadService {
             return false;
         }
         metrics.expired();
-        expiredEvent.fire(new UploadExpired(id));
+        expiredEvent.fire(new UploadExpired(id, owner));
         return true;
     }
 
@@ -611,13 +638,24 @@ public class UploadService {
         }
     }
 
-    /** The upload, if the id is well-formed, the row exists and it has not expired. */
-    private UploadRecord requireLive(String id, Instant now) {
+    private UploadRecord requireLive(String id, Instant now, Caller caller) {
+        return requireLive(id, now, caller, false);
+    }
+
+    /**
+     * The upload, if the id is well-formed, the row exists, the caller may see it (or it is finished and
+     * {@code publicIfFinished}) and it has not expired. The one place where ownership is checked for a request on an
+     * upload; another caller's upload answers exactly as a missing one, so ids cannot be probed.
+     */
+    private UploadRecord requireLive(String id, Instant now, Caller caller, boolean publicIfFinished) {
         if (!UploadIds.isValid(id)) {
             throw new TusException(TusError.UPLOAD_NOT_FOUND);
         }
         UploadRecord upload = repository.findRecord(id)
                 .orElseThrow(() -> new TusException(TusError.UPLOAD_NOT_FOUND));
+        if (!caller.mayAccess(upload) && !(publicIfFinished && upload.finished())) {
+            throw new TusException(TusError.UPLOAD_NOT_FOUND);
+        }
         if (upload.expiredAt(now)) {
             throw new TusException(TusError.UPLOAD_EXPIRED);
         }
