@@ -57,12 +57,7 @@ public class CorsFilter {
         this.config = config.cors();
         List<String> configured = this.config.allowedOrigins().stream().map(String::strip).filter(o -> !o.isEmpty())
                 .toList();
-        this.anyOrigin = configured.contains("*");
-        if (anyOrigin && this.config.allowCredentials()) {
-            // Any origin with credentials would let every site act with the user's cookies: refuse to run so.
-            throw new IllegalStateException("tus.cors.allow-credentials=true cannot be combined with "
-                    + "tus.cors.allowed-origins=*: list the origins that may send credentials");
-        }
+        this.anyOrigin = anyOrigin(configured, this.config.allowCredentials());
         this.origins = configured.stream().filter(o -> !o.equals("*")).map(CorsFilter::originPattern).toList();
         this.allowedHeaders = join(ALLOWED_HEADERS, this.config.extraAllowedHeaders().orElse(List.of()));
         this.exposedHeaders = join(EXPOSED_HEADERS, this.config.extraExposedHeaders().orElse(List.of()));
@@ -88,7 +83,7 @@ public class CorsFilter {
         if (!isAllowed(origin) && !isSameOrigin(origin, request)) {
             TusError error = TusError.ORIGIN_NOT_ALLOWED;
             response.setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain; charset=utf-8")
-                    .putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN)
+                    .putHeader(HttpHeaders.VARY, "Origin")
                     .end(error.code() + ": " + error.message() + "\n");
             return;
         }
@@ -96,7 +91,7 @@ public class CorsFilter {
             response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, "*");
         } else {
             response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            response.putHeader(HttpHeaders.VARY, HttpHeaders.ORIGIN);
+            response.putHeader(HttpHeaders.VARY, "Origin");
         }
         if (config.allowCredentials()) {
             response.putHeader(HttpHeaders.ACCESS_CONTROL_ALLOW_CREDENTIALS, "true");
@@ -111,6 +106,17 @@ public class CorsFilter {
         }
         response.putHeader(HttpHeaders.ACCESS_CONTROL_EXPOSE_HEADERS, exposedHeaders);
         context.next();
+    }
+
+    /** Whether every origin is allowed; refuses {@code *} with credentials. */
+    static boolean anyOrigin(List<String> origins, boolean allowCredentials) {
+        boolean any = origins.contains("*");
+        if (any && allowCredentials) {
+            // Any origin with credentials would let every site act with the user's cookies: refuse to run so.
+            throw new IllegalStateException("tus.cors.allow-credentials=true cannot be combined with "
+                    + "tus.cors.allowed-origins=*: list the origins that may send credentials");
+        }
+        return any;
     }
 
     boolean isAllowed(String origin) {
