@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.TestTokens;
 
 /**
  * The command line of the packaged jar: an upload killed with -9 resumes when run again (and says so); upload never
@@ -85,12 +86,17 @@ class CommandLineIT {
         Files.delete(file);
     }
 
+    /** Also issue 8: serve's flags for authentication, and the client's --header carrying the token. */
     @Test
     void serve_takes_its_settings_as_flags() throws Exception {
         int port = PackagedServer.freePort();
+        int managementPort = PackagedServer.freePort();
         Path uploads = WORK.resolve("serve-uploads");
         Process serve = command(Path.of("."), LAUNCHER.toString(), "serve", "--port", String.valueOf(port), "--upload-dir",
-                uploads.toString(), "--max-size", "5M").redirectOutput(WORK.resolve("serve.log").toFile()).start();
+                uploads.toString(), "--max-size", "5M", "--management-port", String.valueOf(managementPort), "--auth",
+                "jwt", "--jwt-key", Path.of("src/test/resources/jwt/public.pem").toAbsolutePath().toString(),
+                "--jwt-issuer", TestTokens.ISSUER, "--cors-origins", "https://app.example.com")
+                .redirectOutput(WORK.resolve("serve.log").toFile()).start();
         try {
             HttpResponse<Void> options = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -107,13 +113,27 @@ class CommandLineIT {
             }
             assertEquals(204, options.statusCode());
             assertEquals("5242880", options.headers().firstValue("Tus-Max-Size").orElseThrow());
+            assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + managementPort + "/q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
             Path file = randomFile("small.bin", 100_000);
-            Process upload = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
+            Process refused = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
                     "http://localhost:" + port + "/files/", "--no-resume").start();
+            String refusal = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(1, refused.waitFor(), refusal);
+            assertTrue(refusal.contains("401"), refusal);
+            Process upload = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
+                    "http://localhost:" + port + "/files/", "--no-resume", "--header",
+                    "Authorization: " + TestTokens.bearer("cli-user")).start();
             String output = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertEquals(0, upload.waitFor(), output);
             String id = URI.create(lastLine(output)).getPath().replace("/files/", "");
             assertTrue(Files.exists(uploads.resolve(id)), "bytes not in --upload-dir");
+            HttpResponse<Void> preflight = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://localhost:" + port + "/files")).header("Origin", "https://elsewhere.example.com")
+                    .header("Access-Control-Request-Method", "POST")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals(403, preflight.statusCode(), "--cors-origins was not applied");
         } finally {
             serve.destroy();
             serve.waitFor(30, TimeUnit.SECONDS);
