@@ -99,7 +99,7 @@ function storedUploads(server) {
 async function startPageServer() {
   const port = await freePort();
   const page = `<!doctype html><html><head><meta charset="utf-8"><title>another origin</title>
-    <script src="/tus.min.js"></script></head><body><h1>A page on another origin</h1><pre id="log"></pre></body></html>`;
+    <script src="/tus.min.js"></script></head><body><h1>A page on another origin</h1><pre id="log" style="white-space: pre-wrap; font-size: 14px"></pre></body></html>`;
   const server = http.createServer((req, res) => {
     if (req.url === '/tus.min.js') {
       res.writeHead(200, { 'Content-Type': 'text/javascript' });
@@ -143,6 +143,9 @@ async function uploadFromPage({ endpoint, size, pauseAt, token }) {
   for (let i = 0; i < size; i += 65536) crypto.getRandomValues(data.subarray(i, Math.min(size, i + 65536)));
   const hex = (buffer) => [...new Uint8Array(buffer)].map((b) => b.toString(16).padStart(2, '0')).join('');
   const pageSha = hex(await crypto.subtle.digest('SHA-256', data));
+  // What happens is written on the page too, so its screenshot tells the story.
+  const log = (line) => { document.getElementById('log').textContent += `${line}\n`; };
+  log(`${size.toLocaleString()} random bytes, sha256 ${pageSha}; uploading to ${endpoint}`);
   const headers = token ? { Authorization: `Bearer ${token}` } : {};
   let paused = null;
   const result = await new Promise((resolveUpload, rejectUpload) => {
@@ -153,18 +156,26 @@ async function uploadFromPage({ endpoint, size, pauseAt, token }) {
       headers,
       metadata: { filename: 'from-another-origin.bin', filetype: 'application/octet-stream' },
       retryDelays: [0, 500, 1000],
-      onError: (error) => rejectUpload(new Error(String(error))),
+      onError: (error) => {
+        log(`failed: ${error}`);
+        rejectUpload(new Error(String(error)));
+      },
       onProgress: (sent, total) => {
         if (pauseAt && !pausedOnce && sent >= pauseAt * total) {
           pausedOnce = true;
           upload.abort().then(async () => {
             const head = await fetch(upload.url, { method: 'HEAD', headers: { 'Tus-Resumable': '1.0.0', ...headers } });
             paused = { progress: sent, status: head.status, offset: Number(head.headers.get('Upload-Offset')) };
+            log(`paused at ${(100 * sent / total).toFixed(1)} % sent; HEAD ${head.status}, the server has `
+              + `${paused.offset.toLocaleString()} bytes; resuming`);
             upload.start();
           });
         }
       },
-      onSuccess: () => resolveUpload({ url: upload.url }),
+      onSuccess: () => {
+        log(`finished: ${upload.url}`);
+        resolveUpload({ url: upload.url });
+      },
     });
     upload.start();
   });
@@ -206,9 +217,12 @@ async function main() {
           JSON.stringify(result.paused));
         const serverSha = sha256(await download(result.url));
         check('the server\'s sha256 equals the page\'s', serverSha === result.pageSha, `${serverSha} != ${result.pageSha}`);
+        await page.evaluate((sha) => { document.getElementById('log').textContent += `the server's sha256: ${sha}\n`; },
+          serverSha);
         console.log(`     paused at ${(100 * result.paused.progress / size).toFixed(1)} % sent, server offset `
           + `${result.paused.offset}; sha256 ${serverSha}`);
         await page.screenshot({ path: join(work, 'other-origin-upload.png') });
+        check('the page says so', (await page.textContent('#log')).includes('the server\'s sha256'));
         await page.close();
       });
 
@@ -294,7 +308,8 @@ async function main() {
         { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
       await page.setInputFiles('input.uppy-Dashboard-input[type=file]', files);
       await page.click('button.uppy-StatusBar-actionBtn--upload');
-      await until('both files finished', async () => (await page.locator('#finished a').count()) === 2, 120_000);
+      await until('both files finished', async () => (await page.locator('#finished a').count()) === 2
+        && page.evaluate(() => document.querySelector('.uppy-StatusBar.is-complete') !== null), 120_000);
       check('the reload resumed the two uploads instead of starting new ones',
         storedUploads(defaults).length === before + 2, `${storedUploads(defaults).length - before} uploads`);
       check('each upload resumed from its stored offset', firstOffsets.size === 2
@@ -323,7 +338,8 @@ async function main() {
       await page.fill('#token', carol);
       await page.setInputFiles('input.uppy-Dashboard-input[type=file]', [file]);
       await page.click('button.uppy-StatusBar-actionBtn--upload');
-      await until('the upload finished', async () => (await page.locator('#finished a').count()) === 1, 60_000);
+      await until('the upload finished', async () => (await page.locator('#finished a').count()) === 1
+        && page.evaluate(() => document.querySelector('.uppy-StatusBar.is-complete') !== null), 60_000);
       const href = await page.locator('#finished a').getAttribute('href');
       check('stored intact, for carol', sha256(await download(href, { Authorization: `Bearer ${carol}` })) === sha256(content));
       check('nobody else reads it', (await fetch(href, { headers: { Authorization: `Bearer ${jwt.token('dan')}` } })).status === 404);

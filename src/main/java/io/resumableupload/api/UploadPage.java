@@ -37,14 +37,16 @@ public class UploadPage {
                 .putHeader("Cache-Control", "no-store").end(body));
     }
 
-    /** With the page off, its static files must not be served either (they are in the jar whatever the setting). */
-    void hideWhenDisabled(@Observes Filters filters) {
-        if (config.ui().enabled()) {
-            return;
-        }
+    /**
+     * With the page off, its static files must not be served either (they are in the jar whatever the setting). On,
+     * it is served only at its own paths: {@code /files/..} is normalized to {@code /}, and a malformed upload URL
+     * must not be answered with the page.
+     */
+    void guardPagePaths(@Observes Filters filters) {
         filters.register(context -> {
             String path = context.normalizedPath();
-            if (path.equals("/") || path.equals("/index.html") || path.startsWith("/ui/")) {
+            boolean pagePath = path.equals("/") || path.equals("/index.html") || path.startsWith("/ui/");
+            if (pagePath && (!config.ui().enabled() || !path.equals(context.request().path()))) {
                 context.response().setStatusCode(404).end();
             } else {
                 context.next();

@@ -23,4 +23,12 @@ class UploadPageTest {
         given().get("/ui/config.json").then().statusCode(200).body("endpoint", equalTo("/files/"))
                 .body("auth", equalTo("none")).body("maxSize", equalTo(64 * 1024 * 1024));
     }
+
+    /** Vert.x normalizes /files/.. to /: a malformed upload URL must not be answered with the page. */
+    @Test
+    void the_page_is_not_reached_through_dot_segments() {
+        for (String path : new String[] { "/files/..", "/files/../index.html", "/files/%2E%2E/ui/upload-page.js" }) {
+            given().urlEncodingEnabled(false).get(path).then().statusCode(404);
+        }
+    }
 }
