@@ -80,6 +80,11 @@ class JwtAuthTest {
     }
 
     @Test
+    void every_verb_with_a_token_for_another_audience_is_401() {
+        everyVerbRefuses(TestTokens.wrongAudience("alice"));
+    }
+
+    @Test
     void every_verb_with_an_expired_token_is_401() {
         everyVerbRefuses(TestTokens.expired("alice"));
     }

@@ -23,6 +23,8 @@ import java.util.stream.Collectors;
 public final class TestTokens {
 
     public static final String ISSUER = "https://idp.test/realms/uploads";
+    /** The audience the server expects (mp.jwt.verify.audiences in JwtProfile). */
+    public static final String AUDIENCE = "resumable-upload";
     /** Classpath location of the verification key, for mp.jwt.verify.publickey.location. */
     public static final String PUBLIC_KEY = "jwt/public.pem";
 
@@ -34,7 +36,7 @@ public final class TestTokens {
 
     /** A valid token for {@code subject}, with the role "uploader". */
     public static String of(String subject) {
-        return sign(KEY, subject, ISSUER, Instant.now().plus(Duration.ofHours(1)), List.of("uploader"));
+        return sign(KEY, subject, ISSUER, AUDIENCE, Instant.now().plus(Duration.ofHours(1)), List.of("uploader"));
     }
 
     /** "Bearer " + {@link #of(String)}. */
@@ -43,26 +45,34 @@ public final class TestTokens {
     }
 
     public static String withoutRoles(String subject) {
-        return sign(KEY, subject, ISSUER, Instant.now().plus(Duration.ofHours(1)), List.of());
+        return sign(KEY, subject, ISSUER, AUDIENCE, Instant.now().plus(Duration.ofHours(1)), List.of());
     }
 
     public static String expired(String subject) {
-        return sign(KEY, subject, ISSUER, Instant.now().minus(Duration.ofHours(1)), List.of("uploader"));
+        return sign(KEY, subject, ISSUER, AUDIENCE, Instant.now().minus(Duration.ofHours(1)), List.of("uploader"));
     }
 
     public static String wrongIssuer(String subject) {
-        return sign(KEY, subject, "https://elsewhere.test", Instant.now().plus(Duration.ofHours(1)), List.of("uploader"));
+        return sign(KEY, subject, "https://elsewhere.test", AUDIENCE, Instant.now().plus(Duration.ofHours(1)),
+                List.of("uploader"));
+    }
+
+    public static String wrongAudience(String subject) {
+        return sign(KEY, subject, ISSUER, "another-service", Instant.now().plus(Duration.ofHours(1)), List.of("uploader"));
     }
 
     public static String badSignature(String subject) {
-        return sign(OTHER_KEY, subject, ISSUER, Instant.now().plus(Duration.ofHours(1)), List.of("uploader"));
+        return sign(OTHER_KEY, subject, ISSUER, AUDIENCE, Instant.now().plus(Duration.ofHours(1)), List.of("uploader"));
     }
 
-    private static String sign(PrivateKey key, String subject, String issuer, Instant expires, List<String> groups) {
+    private static String sign(PrivateKey key, String subject, String issuer, String audience, Instant expires,
+            List<String> groups) {
         long now = Instant.now().getEpochSecond();
         String header = "{\"alg\":\"RS256\",\"typ\":\"JWT\"}";
-        String claims = "{\"iss\":\"" + issuer + "\",\"sub\":\"" + subject + "\",\"iat\":" + Math.min(now,
-                expires.getEpochSecond() - 60) + ",\"exp\":" + expires.getEpochSecond() + ",\"groups\":["
+        String claims = "{\"iss\":\"" + issuer + "\",\"aud\":\"" + audience + "\",\"sub\":\"" + subject + "\",\"iat\":"
+                + Math.min(now,
+                        expires.getEpochSecond() - 60)
+                + ",\"exp\":" + expires.getEpochSecond() + ",\"groups\":["
                 + groups.stream().map(g -> "\"" + g + "\"").collect(Collectors.joining(",")) + "]}";
         String input = base64(header.getBytes(StandardCharsets.UTF_8)) + "." + base64(claims.getBytes(StandardCharsets.UTF_8));
         try {
