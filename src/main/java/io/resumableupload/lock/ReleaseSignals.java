@@ -62,21 +62,30 @@ public final class ReleaseSignals {
     }
 
     /**
+     * How often a waiter repeats its release request. Notifications are fire-and-forget: one sent while the holder's
+     * replica was (re)connecting its listener is lost, and asking only once would then leave the waiter to its
+     * timeout. Asking again is harmless: a holder already letting go ignores it.
+     */
+    static final long REPEAT_REQUEST_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+    /**
      * How a distributed backend waits for a holder in another replica: tries; while the lock is held elsewhere,
-     * asks that holder once to let go ({@code announce}), then tries again whenever a freed signal arrives, at least
-     * every {@code pollMillis} (a message can be lost), until {@code deadlineNanos}.
+     * asks that holder to let go ({@code announce}, repeated every second), then tries again whenever a freed signal
+     * arrives, at least every {@code pollMillis} (a message can be lost), until {@code deadlineNanos}.
      */
     public <T, E extends Exception> T takeWhenFree(String uploadId, long deadlineNanos, long pollMillis,
             Attempt<T, E> attempt, Consumer<String> announce) throws E, LockTimeoutException, InterruptedException {
+        long askedAt = 0;
         boolean asked = false;
         while (true) {
             T lock = attempt.tryOnce();
             if (lock != null) {
                 return lock;
             }
-            if (!asked) {
+            if (!asked || System.nanoTime() - askedAt >= REPEAT_REQUEST_NANOS) {
                 announce.accept(releaseRequest(uploadId));
                 asked = true;
+                askedAt = System.nanoTime();
             }
             long remaining = deadlineNanos - System.nanoTime();
             if (remaining <= 0) {

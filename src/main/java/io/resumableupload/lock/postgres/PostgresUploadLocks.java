@@ -12,6 +12,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +58,9 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
     private final Session[] sessions;
     private final ScheduledExecutorService heartbeat;
     private final Thread listener;
+    private final CountDownLatch listening = new CountDownLatch(1);
     private volatile boolean closed;
+    private static final Duration LISTEN_START_TIMEOUT = Duration.ofSeconds(5);
 
     /**
      * Opens a physical connection of its own. Lock sessions and the listener must not use pooled connections: a
@@ -86,6 +89,22 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
         heartbeat.scheduleWithFixedDelay(this::checkSessions, millis, millis, TimeUnit.MILLISECONDS);
         this.listener = daemon("tus-pg-lock-listener").newThread(this::listen);
         listener.start();
+        awaitListening();
+    }
+
+    /**
+     * Waits (bounded) until the listener runs LISTEN, so a replica that just started hears the first release request
+     * sent to it; a database that is not up yet only delays this, the listener keeps reconnecting on its own.
+     */
+    private void awaitListening() {
+        try {
+            if (!listening.await(LISTEN_START_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warnf("lock notifications not listening after %d s; release requests rely on repeats until then",
+                        LISTEN_START_TIMEOUT.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     @Override
@@ -131,6 +150,7 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
         while (!closed) {
             try (Connection connection = connector.connect(); Statement statement = connection.createStatement()) {
                 statement.execute("LISTEN " + CHANNEL);
+                listening.countDown();
                 PGConnection pg = connection.unwrap(PGConnection.class);
                 while (!closed) {
                     PGNotification[] notifications = pg.getNotifications(500);
