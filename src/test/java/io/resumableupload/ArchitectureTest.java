@@ -1,6 +1,8 @@
 package io.resumableupload;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,15 +66,20 @@ class ArchitectureTest {
         assertEquals(List.of(), found);
     }
 
+    /** Issue 7 item 23: a misspelt or moved package must fail the rule, not pass it vacuously. */
+    @Test
+    void a_rule_about_a_missing_package_fails() {
+        assertThrows(AssertionError.class, () -> violations("no-such-package", name -> true));
+    }
+
     interface Allowed {
         boolean test(String importedName);
     }
 
     static List<String> violations(String pkg, Allowed allowed) throws IOException {
         Path dir = SOURCES.resolve(pkg);
-        if (!Files.isDirectory(dir)) {
-            return List.of();
-        }
+        // A rule about a package that is not there checks nothing: a rename must update the rule, not void it.
+        assertTrue(Files.isDirectory(dir), dir + " is missing: the rule about package " + pkg + " would check nothing");
         List<String> found = new ArrayList<>();
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path file : files.filter(f -> f.toString().endsWith(".java")).toList()) {

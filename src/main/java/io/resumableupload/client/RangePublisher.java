@@ -36,6 +36,10 @@ final class RangePublisher implements Flow.Publisher<ByteBuffer> {
     private final LongConsumer sent;
     private final RateLimiter rateLimiter;
 
+    /**
+     * @param sent told the size of each block handed to the HTTP client (which asks for the next one only after
+     *        taking the previous one), and 0 while the rate limit holds the next block back
+     */
     RangePublisher(Source source, long start, long length, Executor executor, LongConsumer sent, RateLimiter rateLimiter) {
         this.source = source;
         this.start = start;
@@ -128,6 +132,8 @@ final class RangePublisher implements Flow.Publisher<ByteBuffer> {
                     }
                     long wait = rateLimiter == null ? 0 : rateLimiter.nanosUntilAllowed();
                     if (wait > 0) {
+                        // Held back by our own rate limit, not by the connection: the request is alive.
+                        sent.accept(0);
                         TimeUnit.NANOSECONDS.sleep(Math.min(wait, 50_000_000L));
                         continue;
                     }

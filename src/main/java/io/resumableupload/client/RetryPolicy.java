@@ -76,5 +76,24 @@ public record RetryPolicy(Duration initialDelay, double multiplier, Duration max
      * @param attempt how many consecutive failures this is (1 for the first)
      */
     public record Failure(String method, int status, Throwable error, int attempt) {
+
+        /**
+         * Why the request failed, in a few words: {@code connection refused}, {@code unknown host example.com},
+         * {@code no progress for 60 s (idle timeout)}, {@code answered 503: ERR_DATABASE_UNAVAILABLE: ...}.
+         */
+        public String reason() {
+            return Causes.describe(error);
+        }
+    }
+
+    /** Told about each retry before the client waits for it (to show it, log it, count it). */
+    @FunctionalInterface
+    public interface RetryListener {
+
+        /**
+         * @param failure the request that failed; {@link Failure#attempt()} counts consecutive failures from 1
+         * @param delay how long the client waits before the retry
+         */
+        void onRetry(Failure failure, Duration delay);
     }
 }

@@ -5,9 +5,11 @@ import java.io.InputStream;
 import java.io.InterruptedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -27,6 +29,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -56,6 +60,9 @@ public final class TusClient implements AutoCloseable {
     /** Chunk size for streams when none is configured: each chunk is held in memory until acknowledged. */
     public static final long DEFAULT_STREAM_CHUNK = 8L << 20;
 
+    /** How long a request with data may make no progress before it is cancelled and retried. */
+    public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     private static final String TUS_VERSION = "1.0.0";
     private static final String OFFSET_STREAM = "application/offset+octet-stream";
 
@@ -74,6 +81,8 @@ public final class TusClient implements AutoCloseable {
     private final ResponseHook responseHook;
     private final Map<String, String> headers;
     private final Duration requestTimeout;
+    private final Duration idleTimeout;
+    private final RetryPolicy.RetryListener retryListener;
     private final Duration progressInterval;
     private final RangePublisher.RateLimiter rateLimiter;
     private final ExecutorService executor;
@@ -94,6 +103,8 @@ public final class TusClient implements AutoCloseable {
         this.responseHook = b.responseHook;
         this.headers = Map.copyOf(b.headers);
         this.requestTimeout = b.requestTimeout;
+        this.idleTimeout = b.idleTimeout;
+        this.retryListener = b.retryListener;
         this.progressInterval = b.progressInterval;
         this.rateLimiter = b.bytesPerSecond > 0 ? new RangePublisher.RateLimiter(b.bytesPerSecond) : null;
         AtomicInteger threads = new AtomicInteger();
@@ -121,21 +132,18 @@ public final class TusClient implements AutoCloseable {
     // ---- discovery ----
 
     /**
-     * What the server supports, from OPTIONS (asked once, then cached). A server that does not answer OPTIONS is
-     * assumed to offer core and creation only.
+     * What the server supports, from OPTIONS (asked once, then cached). A server that answers OPTIONS with an error
+     * is assumed to offer core and creation only; one that cannot be reached is retried like any request.
      */
     public ServerCapabilities capabilities() throws IOException, InterruptedException {
         ServerCapabilities known = capabilities;
         if (known != null) {
             return known;
         }
-        ServerCapabilities found;
-        try {
-            Response response = send("OPTIONS", endpoint, Map.of(), HttpRequest.BodyPublishers.noBody(), requestTimeout);
-            found = response.status() / 100 == 2 ? parseCapabilities(response.headers()) : ServerCapabilities.MINIMAL;
-        } catch (IOException e) {
-            found = ServerCapabilities.MINIMAL;
-        }
+        Response response = new Retrying(null, null).call("OPTIONS",
+                () -> send("OPTIONS", endpoint, Map.of(), HttpRequest.BodyPublishers.noBody(), requestTimeout));
+        ServerCapabilities found = response.status() / 100 == 2 ? parseCapabilities(response.headers())
+                : ServerCapabilities.MINIMAL;
         capabilities = found;
         return found;
     }
@@ -280,6 +288,7 @@ public final class TusClient implements AutoCloseable {
                     urlStore.put(fingerprint, url.toString());
                 }
             }
+            options.urlKnown(url);
             part.at(offset);
             progress.started();
             long resumedFrom = resumed ? offset : 0;
@@ -313,8 +322,7 @@ public final class TusClient implements AutoCloseable {
                 withBody.put("Content-Type", OFFSET_STREAM);
                 checksumHeader(RangePublisher.file(file.path()), 0, first).ifPresent(c -> withBody.put("Upload-Checksum", c));
                 part.at(0);
-                Response response = send("POST", endpoint, withBody,
-                        publisher(RangePublisher.file(file.path()), 0, first, part), null);
+                Response response = sendData("POST", endpoint, withBody, RangePublisher.file(file.path()), 0, first, part);
                 expect(response, "POST", endpoint, 201);
                 progress.chunkDone();
                 long stored = header(response, "Upload-Offset").map(Long::parseLong).orElse(0L);
@@ -337,8 +345,7 @@ public final class TusClient implements AutoCloseable {
                     Map<String, String> patch = patchHeaders(from);
                     checksumHeader(RangePublisher.file(file.path()), from, count)
                             .ifPresent(c -> patch.put("Upload-Checksum", c));
-                    Response response = send("PATCH", url, patch,
-                            publisher(RangePublisher.file(file.path()), from, count, part), null);
+                    Response response = sendData("PATCH", url, patch, RangePublisher.file(file.path()), from, count, part);
                     expect(response, "PATCH", url, 204);
                     progress.chunkDone();
                     return offsetOf(response, url);
@@ -380,8 +387,7 @@ public final class TusClient implements AutoCloseable {
                         patch.put("Upload-Length", Long.toString(declared));
                     }
                     checksumHeader(RangePublisher.bytes(rest), 0, rest.length).ifPresent(c -> patch.put("Upload-Checksum", c));
-                    Response response = send("PATCH", url, patch, publisher(RangePublisher.bytes(rest), 0, rest.length, part),
-                            null);
+                    Response response = sendData("PATCH", url, patch, RangePublisher.bytes(rest), 0, rest.length, part);
                     expect(response, "PATCH", url, 204);
                     progress.chunkDone();
                     return offsetOf(response, url);
@@ -458,6 +464,7 @@ public final class TusClient implements AutoCloseable {
                     urlStore.put(fingerprint, "parallel " + String.join(" ", partials.stream().map(URI::toString).toList()));
                 }
             }
+            partials.forEach(options::urlKnown);
             List<Progress.Part> progressParts = new ArrayList<>();
             for (long offset : offsets) {
                 progressParts.add(progress.part(offset));
@@ -497,6 +504,7 @@ public final class TusClient implements AutoCloseable {
                 expect(response, "POST", endpoint, 201);
                 return location(response);
             });
+            options.urlKnown(finalUrl);
             if (fingerprint != null && removeFingerprintOnSuccess) {
                 urlStore.remove(fingerprint);
             }
@@ -534,8 +542,8 @@ public final class TusClient implements AutoCloseable {
                             data.close();
                         }
                     }
-                    Response response = send("PATCH", url, patch,
-                            publisher(RangePublisher.file(file.path()), start + offset, count, part), null);
+                    Response response = sendData("PATCH", url, patch, RangePublisher.file(file.path()), start + offset, count,
+                            part);
                     expect(response, "PATCH", url, 204);
                     progress.chunkDone();
                     return offsetOf(response, url);
@@ -642,20 +650,33 @@ public final class TusClient implements AutoCloseable {
         }
 
         private void backOffOrThrow(String method, IOException e) throws IOException, InterruptedException {
+            if (Thread.interrupted()) {
+                // Interrupted while in I/O that does not throw InterruptedException (a file read): stop, do not retry.
+                throw new InterruptedException(method + " interrupted");
+            }
             failures++;
             int status = e instanceof TusClientException t ? t.status() : -1;
             RetryPolicy.Failure failure = new RetryPolicy.Failure(method, status, e, failures);
-            if (e instanceof InterruptedIOException || failures > retry.maxRetries() || !retry.decider().shouldRetry(failure)) {
-                if (e instanceof TusClientException) {
+            boolean exhausted = failures > retry.maxRetries();
+            if (e instanceof InterruptedIOException || exhausted || !retry.decider().shouldRetry(failure)) {
+                if (e instanceof TusClientException && !exhausted) {
                     throw e;
                 }
-                throw new TusClientException(method + " " + (url == null ? endpoint : url) + " failed: " + e.getMessage(),
-                        status, url, e);
+                String reason = failure.reason();
+                String gaveUp = exhausted && retry.maxRetries() > 0 ? " (gave up after " + retry.maxRetries() + " retries)"
+                        : "";
+                URI target = url == null ? endpoint : url;
+                throw new TusClientException(method + " " + target + (status > 0 ? " " : " failed: ") + reason + gaveUp,
+                        reason, status, url, e);
             }
             if (progress != null) {
                 progress.retried();
             }
-            Thread.sleep(retry.delayBefore(failures).toMillis());
+            Duration delay = retry.delayBefore(failures);
+            if (retryListener != null) {
+                retryListener.onRetry(failure, delay);
+            }
+            Thread.sleep(delay.toMillis());
         }
     }
 
@@ -667,13 +688,78 @@ public final class TusClient implements AutoCloseable {
     private record Created(URI url, long offset) {
     }
 
+    /** Sends a request without data, which must be answered within {@code timeout}. */
     private Response send(String method, URI url, Map<String, String> extra, HttpRequest.BodyPublisher body, Duration timeout)
             throws IOException, InterruptedException {
+        HttpRequest.Builder request = request(method, url, extra, body);
+        request.timeout(timeout);
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        } catch (HttpTimeoutException e) {
+            if (e instanceof HttpConnectTimeoutException) {
+                throw e;
+            }
+            throw new HttpTimeoutException("no response within " + seconds(timeout));
+        }
+        return received(method, url, response);
+    }
+
+    /**
+     * Sends {@code count} bytes of {@code data} from {@code from}. Such a request may take as long as its bytes
+     * need, but not sit idle: when the connection has taken no block of the body (at most 1 MiB) and no answer has
+     * come for the idle timeout, the request is cancelled (and retried like any I/O error).
+     */
+    private Response sendData(String method, URI url, Map<String, String> extra, RangePublisher.Source data, long from,
+            long count, Progress.Part part) throws IOException, InterruptedException {
+        AtomicLong lastActivity = new AtomicLong(System.nanoTime());
+        HttpRequest.BodyPublisher body;
+        if (count == 0) {
+            // An empty append (declaring a stream's length at its end): Content-Length 0.
+            data.close();
+            body = HttpRequest.BodyPublishers.noBody();
+        } else {
+            body = HttpRequest.BodyPublishers.fromPublisher(new RangePublisher(data, from, count, executor, bytes -> {
+                lastActivity.set(System.nanoTime());
+                part.sent(bytes);
+            }, rateLimiter), count);
+        }
+        CompletableFuture<HttpResponse<String>> sent = http.sendAsync(request(method, url, extra, body).build(),
+                HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        try {
+            while (true) {
+                long idleNanos = idleTimeout == null || idleTimeout.isZero() ? Long.MAX_VALUE
+                        : idleTimeout.toNanos() - (System.nanoTime() - lastActivity.get());
+                if (idleNanos <= 0) {
+                    sent.cancel(true);
+                    throw new HttpTimeoutException("no progress for " + seconds(idleTimeout) + " (idle timeout)");
+                }
+                try {
+                    return received(method, url,
+                            sent.get(Math.min(idleNanos, TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS));
+                } catch (TimeoutException e) {
+                    // check the idle time again
+                }
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException(cause);
+        } catch (InterruptedException e) {
+            // Cancelling closes the connection: the server keeps the bytes that arrived.
+            sent.cancel(true);
+            throw e;
+        }
+    }
+
+    private HttpRequest.Builder request(String method, URI url, Map<String, String> extra, HttpRequest.BodyPublisher body) {
         boolean override = methodOverride && !method.equals("POST") && !method.equals("GET");
         HttpRequest.Builder request = HttpRequest.newBuilder(url).method(override ? "POST" : method, body);
-        if (timeout != null) {
-            request.timeout(timeout);
-        }
         if (!method.equals("OPTIONS")) {
             request.setHeader("Tus-Resumable", TUS_VERSION);
         }
@@ -685,12 +771,10 @@ public final class TusClient implements AutoCloseable {
         if (requestHook != null) {
             requestHook.beforeRequest(method, url, request);
         }
-        HttpResponse<String> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (java.net.http.HttpTimeoutException e) {
-            throw new IOException(method + " " + url + " timed out", e);
-        }
+        return request;
+    }
+
+    private Response received(String method, URI url, HttpResponse<String> response) {
         if (responseHook != null) {
             responseHook.afterResponse(method, url, response.statusCode(), response.headers());
         }
@@ -704,9 +788,14 @@ public final class TusClient implements AutoCloseable {
             }
         }
         String body = response.body() == null ? "" : response.body().strip();
-        throw new TusClientException(method + " " + url + " answered " + response.status()
-                + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) : body)), response.status(), url,
-                null);
+        String reason = "answered " + response.status()
+                + (body.isEmpty() ? "" : ": " + (body.length() > 200 ? body.substring(0, 200) : body));
+        throw new TusClientException(method + " " + url + " " + reason, reason, response.status(), url, null);
+    }
+
+    private static String seconds(Duration duration) {
+        long millis = duration.toMillis();
+        return millis % 1000 == 0 ? millis / 1000 + " s" : String.format(java.util.Locale.ROOT, "%.1f s", millis / 1000.0);
     }
 
     private URI location(Response response) throws TusClientException {
@@ -729,17 +818,6 @@ public final class TusClient implements AutoCloseable {
         patch.put("Upload-Offset", Long.toString(offset));
         patch.put("Content-Type", OFFSET_STREAM);
         return patch;
-    }
-
-    private HttpRequest.BodyPublisher publisher(RangePublisher.Source data, long from, long count, Progress.Part part)
-            throws IOException {
-        if (count == 0) {
-            // An empty append (declaring a stream's length at its end): Content-Length 0.
-            data.close();
-            return HttpRequest.BodyPublishers.noBody();
-        }
-        return HttpRequest.BodyPublishers
-                .fromPublisher(new RangePublisher(data, from, count, executor, part::sent, rateLimiter), count);
     }
 
     private ChecksumAlgorithm checksumFor(ServerCapabilities caps) {
@@ -909,6 +987,8 @@ public final class TusClient implements AutoCloseable {
         private final Map<String, String> headers = new LinkedHashMap<>();
         private Duration connectTimeout = Duration.ofSeconds(10);
         private Duration requestTimeout = Duration.ofSeconds(30);
+        private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+        private RetryPolicy.RetryListener retryListener;
         private Duration progressInterval = Duration.ofMillis(200);
         private long bytesPerSecond;
 
@@ -1012,9 +1092,31 @@ public final class TusClient implements AutoCloseable {
             return this;
         }
 
-        /** Timeout of requests without data (OPTIONS, POST, HEAD, DELETE). Requests with data have none. */
+        /** Time within which a request without data (OPTIONS, POST, HEAD, DELETE) must be answered. Default 30 s. */
         public Builder requestTimeout(Duration timeout) {
             this.requestTimeout = timeout;
+            return this;
+        }
+
+        /**
+         * How long a request with data (PATCH, POST with creation-with-upload) may make no progress: neither a
+         * block of its body (at most 1 MiB) taken by the connection nor an answer. Such a request is cancelled and
+         * retried from the server's offset, so a server that accepts and never answers cannot hang an upload. A
+         * request that keeps sending has no time limit. Default {@link #DEFAULT_IDLE_TIMEOUT}; {@code
+         * Duration.ZERO} turns it off. The default tolerates links down to about 17 KiB/s; raise it for slower
+         * ones.
+         */
+        public Builder idleTimeout(Duration timeout) {
+            if (timeout.isNegative()) {
+                throw new IllegalArgumentException("idle timeout must be >= 0");
+            }
+            this.idleTimeout = timeout;
+            return this;
+        }
+
+        /** Told about every retry before the client waits for it (e.g. to print it). Default: none. */
+        public Builder onRetry(RetryPolicy.RetryListener listener) {
+            this.retryListener = listener;
             return this;
         }
 

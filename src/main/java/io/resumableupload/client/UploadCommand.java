@@ -12,6 +12,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * {@code upload FILE --endpoint URL [options]}: the command line of the client. Runs from the client jar alone
@@ -36,8 +39,11 @@ public final class UploadCommand {
               --method-override         send PATCH/HEAD/DELETE as POST + X-HTTP-Method-Override
               --limit-rate SIZE         at most SIZE bytes per second, e.g. 10M
               --retries N               consecutive failures retried before giving up (default 10)
+              --idle-timeout DURATION   cancel and retry a request whose data makes no progress for this long,
+                                        e.g. 30s, 2m; 0 turns it off (default 60s)
 
-            Run it again after Ctrl-C or a crash: it resumes from the server's offset. Prints the upload URL.
+            Each retry is reported on stderr with its cause. Run it again after Ctrl-C or a crash: it resumes from
+            the server's offset. Prints the upload URL.
             """;
 
     private UploadCommand() {
@@ -47,7 +53,7 @@ public final class UploadCommand {
         System.exit(run(args, System.out, System.err));
     }
 
-    /** Runs the command; returns the exit code (0 done, 1 failed, 2 bad usage). */
+    /** Runs the command; returns the exit code (0 done, 1 failed, 2 bad usage, 130 stopped by Ctrl-C). */
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> rest = new ArrayList<>(List.of(args));
         if (!rest.isEmpty() && rest.get(0).equals("upload")) {
@@ -73,7 +79,7 @@ public final class UploadCommand {
             return 1;
         } catch (IOException e) {
             err.println();
-            err.println("upload failed: " + e.getMessage());
+            err.println("upload failed: " + (e instanceof TusClientException ? e.getMessage() : Causes.describe(e)));
             return 1;
         }
     }
@@ -85,10 +91,13 @@ public final class UploadCommand {
         }
         UploadSource source = UploadSource.of(o.file);
         UrlStore store = o.resume ? new FileUrlStore(o.resumeStore) : null;
+        ProgressPrinter printer = new ProgressPrinter(out, System.console() != null);
         TusClient.Builder builder = TusClient.builder(o.endpoint).parallelUploads(o.parallel).chunkSize(o.chunkSize)
                 .creationWithUpload(o.creationWithUpload).methodOverride(o.methodOverride).limitRate(o.limitRate)
-                .retry(RetryPolicy.defaults().withMaxRetries(o.retries)).urlStore(store)
-                .progressInterval(Duration.ofMillis(250));
+                .retry(RetryPolicy.defaults().withMaxRetries(o.retries)).urlStore(store).idleTimeout(o.idleTimeout)
+                .progressInterval(Duration.ofMillis(250))
+                .onRetry((failure, delay) -> printer.message(err, failure.method() + ": " + failure.reason() + "; retrying in "
+                        + delay(delay) + ", attempt " + failure.attempt() + " of " + o.retries));
         o.headers.forEach(builder::header);
         if (o.checksum != null) {
             if (o.checksum.equals("auto")) {
@@ -105,7 +114,9 @@ public final class UploadCommand {
             out.println("Resuming the earlier upload of " + o.file.getFileName() + " ("
                     + previous.get().replaceFirst("^parallel ", "parallel parts: ") + ")");
         }
-        ProgressPrinter printer = new ProgressPrinter(out, System.console() != null);
+        List<URI> urls = new CopyOnWriteArrayList<>();
+        Interruption interruption = new Interruption(Thread.currentThread());
+        UploadResult result;
         try (TusClient client = builder.build()) {
             ServerCapabilities caps = client.capabilities();
             if (o.parallel > 1 && !caps.supports("concatenation")) {
@@ -114,16 +125,110 @@ public final class UploadCommand {
             if (o.checksum != null && !caps.supports("checksum")) {
                 out.println("The server does not support checksums: uploading without them.");
             }
-            UploadResult result = client.upload(source,
-                    UploadOptions.builder().metadata(metadata).progress(printer::print).build());
-            printer.finish(result.stats());
-            if (previous.isPresent()) {
-                out.println(result.resumed()
-                        ? "Resumed the earlier upload from byte " + result.resumedFrom() + " of " + result.bytes() + "."
-                        : "The earlier upload was gone; uploaded from the start.");
+            result = client.upload(source,
+                    UploadOptions.builder().metadata(metadata).progress(printer::print).onUploadUrl(urls::add).build());
+        } catch (InterruptedException | IOException e) {
+            if (!interruption.signalled()) {
+                throw e;
             }
-            out.println(result.url());
-            return 0;
+            reportStop(o, source.size(), urls, printer, builder, err);
+            // 128 + SIGINT, what a shell reports for a command stopped with Ctrl-C.
+            return 130;
+        } finally {
+            interruption.over();
+        }
+        printer.finish(result.stats());
+        if (previous.isPresent()) {
+            out.println(result.resumed()
+                    ? "Resumed the earlier upload from byte " + result.resumedFrom() + " of " + result.bytes() + "."
+                    : "The earlier upload was gone; uploaded from the start.");
+        }
+        out.println(result.url());
+        return 0;
+    }
+
+    /**
+     * Says where an upload stopped on Ctrl-C: what the server holds (asked with HEAD, which also makes the server
+     * store what the cut request had sent), where, and how to go on.
+     */
+    private static void reportStop(Options o, long total, List<URI> urls, ProgressPrinter printer, TusClient.Builder builder,
+            PrintStream err) {
+        printer.message(err, "");
+        if (urls.isEmpty()) {
+            err.println("Stopped before the upload was created: nothing to resume.");
+            return;
+        }
+        long stored = 0;
+        try (TusClient probe = builder.requestTimeout(Duration.ofSeconds(2)).retry(RetryPolicy.none()).onRetry(null)
+                .build()) {
+            for (URI url : urls) {
+                stored += probe.status(url).offset();
+            }
+        } catch (IOException e) {
+            stored = -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            stored = -1;
+        }
+        String where = urls.size() == 1 ? urls.get(0).toString()
+                : urls.size() + " parallel parts: " + String.join(" ", urls.stream().map(URI::toString).toList());
+        if (stored >= 0) {
+            err.println("Stopped at " + ProgressPrinter.human(stored) + " of " + ProgressPrinter.human(total) + " ("
+                    + percent(stored, total) + "), stored by the server at " + where + ".");
+        } else {
+            UploadStats last = printer.last();
+            long sent = last == null ? 0 : last.bytesSent();
+            err.println("Stopped after sending about " + ProgressPrinter.human(sent) + " of " + ProgressPrinter.human(total)
+                    + " (" + percent(sent, total) + ") to " + where + " (the server did not say how much it stored).");
+        }
+        err.println(o.resume ? "Run the same command again to resume from there."
+                : "This run was started with --no-resume, so running it again starts a new upload.");
+    }
+
+    private static String percent(long bytes, long total) {
+        return total <= 0 ? "100%" : String.format(Locale.ROOT, "%.1f%%", 100.0 * bytes / total);
+    }
+
+    /**
+     * Ctrl-C (SIGINT) makes the JVM run its shutdown hooks. This one interrupts the upload (which closes its request,
+     * so the server keeps what arrived) and waits for the uploading thread to say where it stopped.
+     */
+    private static final class Interruption {
+        private final Thread uploader;
+        private final Thread hook = new Thread(this::onSignal, "upload-interrupted");
+        private final CountDownLatch over = new CountDownLatch(1);
+        private volatile boolean signalled;
+
+        Interruption(Thread uploader) {
+            this.uploader = uploader;
+            Runtime.getRuntime().addShutdownHook(hook);
+        }
+
+        private void onSignal() {
+            if (over.getCount() == 0) {
+                return;
+            }
+            signalled = true;
+            uploader.interrupt();
+            try {
+                over.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        boolean signalled() {
+            return signalled;
+        }
+
+        /** The uploading thread has nothing more to say; the JVM may go. */
+        void over() {
+            over.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running or has run
+            }
         }
     }
 
@@ -150,6 +255,7 @@ public final class UploadCommand {
         boolean methodOverride;
         long limitRate;
         int retries = 10;
+        Duration idleTimeout = TusClient.DEFAULT_IDLE_TIMEOUT;
 
         /** @return null when help was asked for */
         static Options parse(List<String> args) {
@@ -191,6 +297,7 @@ public final class UploadCommand {
                     case "--method-override" -> o.methodOverride = true;
                     case "--limit-rate" -> o.limitRate = size(value(args, ++i, arg));
                     case "--retries" -> o.retries = Integer.parseInt(value(args, ++i, arg));
+                    case "--idle-timeout" -> o.idleTimeout = duration(value(args, ++i, arg), arg);
                     default -> {
                         if (arg.startsWith("-") || o.file != null) {
                             throw new IllegalArgumentException("unexpected argument " + arg);
@@ -221,6 +328,36 @@ public final class UploadCommand {
                 throw new IllegalArgumentException(option + " must be at least 1");
             }
             return n;
+        }
+
+        /** Parses 90 (seconds), 90s, 1500ms, 2m, 1h. */
+        private static Duration duration(String value, String option) {
+            String v = value.strip().toLowerCase(Locale.ROOT);
+            try {
+                if (v.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(v.substring(0, v.length() - 2)));
+                }
+                char unit = v.isEmpty() ? ' ' : v.charAt(v.length() - 1);
+                String number = Character.isDigit(unit) ? v : v.substring(0, v.length() - 1);
+                long n = Long.parseLong(number);
+                Duration d = switch (unit) {
+                    case 'h' -> Duration.ofHours(n);
+                    case 'm' -> Duration.ofMinutes(n);
+                    case 's' -> Duration.ofSeconds(n);
+                    default -> {
+                        if (!Character.isDigit(unit)) {
+                            throw new NumberFormatException();
+                        }
+                        yield Duration.ofSeconds(n);
+                    }
+                };
+                if (d.isNegative()) {
+                    throw new NumberFormatException();
+                }
+                return d;
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(option + " takes a duration like 30s, 2m or 1500ms, got " + value);
+            }
         }
 
         private static Path defaultStore() {
@@ -254,11 +391,19 @@ public final class UploadCommand {
         }
     }
 
+    /** "0.4 s" under a second, whole seconds above. */
+    static String delay(Duration delay) {
+        long millis = delay.toMillis();
+        return millis < 1000 ? String.format(Locale.ROOT, "%.1f s", millis / 1000.0) : Math.round(millis / 1000.0) + " s";
+    }
+
     /** A progress bar on a terminal, a line every few seconds otherwise. */
     static final class ProgressPrinter {
         private final PrintStream out;
         private final boolean terminal;
         private long lastLine;
+        private boolean barShown;
+        private volatile UploadStats last;
 
         ProgressPrinter(PrintStream out, boolean terminal) {
             this.out = out;
@@ -266,9 +411,11 @@ public final class UploadCommand {
         }
 
         synchronized void print(UploadStats stats) {
+            last = stats;
             if (terminal) {
                 out.print("\r" + line(stats, true) + "   ");
                 out.flush();
+                barShown = true;
             } else if (System.nanoTime() - lastLine > 2_000_000_000L) {
                 lastLine = System.nanoTime();
                 out.println(line(stats, false));
@@ -279,9 +426,24 @@ public final class UploadCommand {
             if (terminal) {
                 out.print("\r" + line(stats, true) + "   ");
                 out.println();
+                barShown = false;
             } else {
                 out.println(line(stats, false));
             }
+        }
+
+        /** A line on {@code stream} (stderr) that does not land in the middle of the progress bar. */
+        synchronized void message(PrintStream stream, String line) {
+            if (barShown) {
+                out.println();
+                barShown = false;
+            }
+            stream.println(line);
+        }
+
+        /** The last progress reported, or null. */
+        UploadStats last() {
+            return last;
         }
 
         static String line(UploadStats stats, boolean bar) {

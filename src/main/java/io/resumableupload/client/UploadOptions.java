@@ -1,8 +1,10 @@
 package io.resumableupload.client;
 
+import java.net.URI;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * Per-upload settings.
@@ -10,11 +12,25 @@ import java.util.Map;
  * @param metadata sent as Upload-Metadata (keys must not contain spaces or commas)
  * @param progress receives progress, or null
  * @param parallelUploads overrides the client's setting when above 0
+ * @param uploadUrl told each upload URL as soon as it is known (created or resumed), before bytes are sent to it:
+ *        the upload's, or for a parallel upload each partial's and at the end the final's; or null
  */
-public record UploadOptions(Map<String, String> metadata, ProgressListener progress, int parallelUploads) {
+public record UploadOptions(Map<String, String> metadata, ProgressListener progress, int parallelUploads,
+        Consumer<URI> uploadUrl) {
+
+    public UploadOptions(Map<String, String> metadata, ProgressListener progress, int parallelUploads) {
+        this(metadata, progress, parallelUploads, null);
+    }
 
     public static UploadOptions defaults() {
-        return new UploadOptions(Map.of(), null, 0);
+        return new UploadOptions(Map.of(), null, 0, null);
+    }
+
+    /** Tells {@link #uploadUrl} about {@code url}, if anyone listens. */
+    void urlKnown(URI url) {
+        if (uploadUrl != null) {
+            uploadUrl.accept(url);
+        }
     }
 
     public static Builder builder() {
@@ -26,6 +42,7 @@ public record UploadOptions(Map<String, String> metadata, ProgressListener progr
         private final Map<String, String> metadata = new LinkedHashMap<>();
         private ProgressListener progress;
         private int parallelUploads;
+        private Consumer<URI> uploadUrl;
 
         public Builder metadata(String key, String value) {
             if (key.isEmpty() || key.contains(" ") || key.contains(",")) {
@@ -50,9 +67,16 @@ public record UploadOptions(Map<String, String> metadata, ProgressListener progr
             return this;
         }
 
+        /** See {@link UploadOptions#uploadUrl()}: e.g. to say where an interrupted upload stopped. */
+        public Builder onUploadUrl(Consumer<URI> listener) {
+            this.uploadUrl = listener;
+            return this;
+        }
+
         public UploadOptions build() {
             // Keeps the caller's order: Upload-Metadata is sent (and echoed by servers) in it.
-            return new UploadOptions(Collections.unmodifiableMap(new LinkedHashMap<>(metadata)), progress, parallelUploads);
+            return new UploadOptions(Collections.unmodifiableMap(new LinkedHashMap<>(metadata)), progress, parallelUploads,
+                    uploadUrl);
         }
     }
 }

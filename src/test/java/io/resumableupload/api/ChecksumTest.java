@@ -17,6 +17,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.protocol.ChecksumAlgorithm;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
 
@@ -84,7 +85,7 @@ class ChecksumTest {
             http.patchHead(path, 0,
                     "Content-Length: 20000\r\nUpload-Checksum: " + checksum(ChecksumAlgorithm.SHA1, data) + "\r\n");
             http.send(Arrays.copyOf(data, 10_000));
-            Thread.sleep(300);
+            Poll.untilStored(java.nio.file.Path.of("target/test-uploads", Tus.idOf(path)), 10_000);
             http.shutdownOutput();
             http.readResponse(Duration.ofSeconds(5));
         }

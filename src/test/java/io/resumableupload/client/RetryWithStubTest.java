@@ -3,6 +3,7 @@ package io.resumableupload.client;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayInputStream;
@@ -124,6 +125,43 @@ class RetryWithStubTest {
         assertEquals(1, seen.get(0).attempt());
     }
 
+    /** Issue 7 item 20: a request with data that makes no progress is cancelled and retried, not waited on forever. */
+    @Test
+    void a_patch_the_server_never_answers_is_cancelled_after_the_idle_timeout_and_retried() throws Exception {
+        stub.inject(StubTusServer.Fault.HANG);
+        List<RetryPolicy.Failure> retries = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (TusClient client = TusClient.builder(stub.endpoint()).idleTimeout(Duration.ofSeconds(1))
+                .retry(RetryPolicy.defaults().withDelays(Duration.ofMillis(10), Duration.ofMillis(50)).withMaxRetries(3))
+                .onRetry((failure, delay) -> retries.add(failure)).build()) {
+            UploadResult result = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                    () -> client.upload(UploadSource.of(file), UploadOptions.defaults()));
+            assertArrayEquals(data, stub.bytesOf(result.url()));
+        }
+        assertEquals(1, retries.size(), retries.toString());
+        assertEquals("PATCH", retries.get(0).method());
+        assertEquals("no progress for 1 s (idle timeout)", retries.get(0).reason());
+    }
+
+    @Test
+    void retries_are_reported_with_their_cause_and_the_final_error_names_it() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        List<String> reported = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (TusClient client = TusClient.builder(java.net.URI.create("http://127.0.0.1:" + port + "/files/"))
+                .retry(RetryPolicy.defaults().withDelays(Duration.ofMillis(10), Duration.ofMillis(50)).withMaxRetries(2))
+                .onRetry((failure, delay) -> reported.add(failure.method() + " " + failure.attempt() + " " + failure.reason()))
+                .build()) {
+            TusClientException e = assertThrows(TusClientException.class,
+                    () -> client.upload(UploadSource.of(file), UploadOptions.defaults()));
+            assertEquals(-1, e.status());
+            assertEquals("connection refused", e.reason());
+            assertTrue(e.getMessage().endsWith("failed: connection refused (gave up after 2 retries)"), e.getMessage());
+        }
+        assertEquals(List.of("OPTIONS 1 connection refused", "OPTIONS 2 connection refused"), reported);
+    }
+
     @Test
     void backoff_grows_and_is_capped() {
         RetryPolicy policy = RetryPolicy.defaults().withDelays(Duration.ofMillis(100), Duration.ofMillis(400));
@@ -140,9 +178,11 @@ class RetryWithStubTest {
         RetryPolicy slow = RetryPolicy.defaults().withDelays(Duration.ofSeconds(30), Duration.ofSeconds(30));
         try (TusClient client = TusClient.builder(stub.endpoint()).retry(slow).build()) {
             Thread worker = Thread.currentThread();
+            // Interrupted once the 503 arrived, so while the client waits the 30 s before its retry.
             Thread interrupter = new Thread(() -> {
                 try {
-                    Thread.sleep(300);
+                    io.resumableupload.support.Poll.until("the first PATCH", Duration.ofSeconds(10),
+                            () -> stub.patches.get() >= 1);
                 } catch (InterruptedException ignored) {
                     return;
                 }

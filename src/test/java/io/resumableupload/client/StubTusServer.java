@@ -33,7 +33,9 @@ final class StubTusServer implements AutoCloseable {
         /** Stores the body, then waits 1.5 s before answering. */
         SLOW,
         /** 400, which must not be retried. */
-        BAD_REQUEST
+        BAD_REQUEST,
+        /** Accepts the PATCH, then neither reads its body nor answers (until the stub is closed). */
+        HANG
     }
 
     private final HttpServer server;
@@ -43,6 +45,7 @@ final class StubTusServer implements AutoCloseable {
     private final AtomicInteger ids = new AtomicInteger();
     final AtomicInteger patches = new AtomicInteger();
     final AtomicInteger heads = new AtomicInteger();
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     StubTusServer() throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
@@ -115,6 +118,15 @@ final class StubTusServer implements AutoCloseable {
             lengths.put(id, Long.parseLong(declared));
         }
         Fault fault = faults.poll();
+        if (fault == Fault.HANG) {
+            try {
+                closed.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            exchange.close();
+            return;
+        }
         if (fault != null && fault != Fault.RESET_HALFWAY && fault != Fault.SLOW) {
             exchange.getRequestBody().readAllBytes();
             respond(exchange, switch (fault) {
@@ -163,6 +175,7 @@ final class StubTusServer implements AutoCloseable {
 
     @Override
     public void close() {
+        closed.countDown();
         server.stop(0);
     }
 }

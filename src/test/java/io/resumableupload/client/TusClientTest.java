@@ -26,6 +26,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.Tus;
 
 /** The client against the real server. */
@@ -159,9 +160,11 @@ class TusClientTest {
         Path storeFile = Files.createTempFile("urls", ".tsv");
         UrlStore store = new FileUrlStore(storeFile);
         UploadSource source = UploadSource.of(file);
+        List<URI> urls = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (TusClient slow = TusClient.builder(endpoint).urlStore(store).limitRate(4 * 1024 * 1024).build()) {
-            CompletableFuture<UploadResult> first = slow.uploadAsync(source, UploadOptions.defaults());
-            Thread.sleep(600);
+            CompletableFuture<UploadResult> first = slow.uploadAsync(source,
+                    UploadOptions.builder().onUploadUrl(urls::add).build());
+            awaitBytesOnServer(urls, 1, 1024 * 1024);
             slow.close();
             first.cancel(true);
         }
@@ -202,15 +205,20 @@ class TusClientTest {
     void a_parallel_upload_resumes_its_partials() throws Exception {
         MemoryUrlStore store = new MemoryUrlStore();
         UploadSource source = UploadSource.of(file);
+        List<URI> partials = new java.util.concurrent.CopyOnWriteArrayList<>();
         try (TusClient slow = TusClient.builder(endpoint).urlStore(store).parallelUploads(3).limitRate(6 * 1024 * 1024)
                 .build()) {
-            CompletableFuture<UploadResult> first = slow.uploadAsync(source, UploadOptions.defaults());
-            Thread.sleep(500);
+            CompletableFuture<UploadResult> first = slow.uploadAsync(source,
+                    UploadOptions.builder().onUploadUrl(partials::add).build());
+            awaitBytesOnServer(partials, 3, 1024 * 1024);
             slow.close();
             first.cancel(true);
         }
         assertTrue(store.get(source.fingerprint().orElseThrow()).orElseThrow().startsWith("parallel "));
-        Thread.sleep(300);
+        // Each partial answers HEAD once its cut PATCH has let go.
+        for (URI partial : partials) {
+            awaitStoredOffset(partial);
+        }
         try (TusClient client = TusClient.builder(endpoint).urlStore(store).parallelUploads(3).build()) {
             UploadResult result = client.upload(source, UploadOptions.defaults());
             assertTrue(result.resumed());
@@ -258,6 +266,18 @@ class TusClientTest {
         } finally {
             Files.delete(big);
         }
+    }
+
+    /** Waits until {@code count} uploads are known and the server has written {@code bytes} of them in all. */
+    private static void awaitBytesOnServer(List<URI> urls, int count, long bytes) throws InterruptedException {
+        Poll.until(bytes + " bytes of the upload on the server", java.time.Duration.ofSeconds(20), () -> {
+            long sum = 0;
+            for (URI url : urls) {
+                Path stored = Path.of("target/test-uploads", Tus.idOf(url.getPath()));
+                sum += Files.exists(stored) ? Files.size(stored) : 0;
+            }
+            return urls.size() >= count && sum >= bytes;
+        });
     }
 
     /** Waits until the interrupted request has let go of the upload and returns the stored offset. */

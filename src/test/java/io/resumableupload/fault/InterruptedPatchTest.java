@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
 
@@ -36,7 +37,7 @@ class InterruptedPatchTest {
         int sent = 70_000;
         try (RawHttp http = RawHttp.connect(root.getPort())) {
             http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, sent));
-            Thread.sleep(200);
+            Poll.untilStored(stored(path), sent);
             http.shutdownOutput();
             http.readResponse(Duration.ofSeconds(5));
         }
@@ -52,7 +53,7 @@ class InterruptedPatchTest {
         int sent = 90_000;
         RawHttp http = RawHttp.connect(root.getPort());
         http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, sent));
-        Thread.sleep(300);
+        Poll.untilStored(stored(path), sent);
         http.reset();
         long offset = Tus.offset(path);
         // An RST may drop bytes still in the server's socket buffer; whatever was kept is a correct prefix.
@@ -97,7 +98,7 @@ class InterruptedPatchTest {
         int sent = 80_000;
         try (RawHttp stalled = RawHttp.connect(root.getPort())) {
             stalled.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, sent));
-            Thread.sleep(300);
+            Poll.untilStored(stored(path), sent);
             long start = System.nanoTime();
             long offset = Tus.offset(path);
             long elapsedMs = (System.nanoTime() - start) / 1_000_000;
@@ -118,7 +119,7 @@ class InterruptedPatchTest {
         String path = Tus.create(SIZE);
         try (RawHttp stalled = RawHttp.connect(root.getPort())) {
             stalled.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, 30_000));
-            Thread.sleep(300);
+            Poll.untilStored(stored(path), 30_000);
             // The client does not know how much arrived; it guesses 0 and gets 409 with the lock released.
             Tus.patch(path, 0, data).then().statusCode(409);
         }
@@ -133,7 +134,11 @@ class InterruptedPatchTest {
     }
 
     private static byte[] storedPrefix(String path, long length) throws Exception {
-        return Arrays.copyOf(java.nio.file.Files.readAllBytes(java.nio.file.Path.of("target/test-uploads", Tus.idOf(path))),
-                (int) length);
+        return Arrays.copyOf(java.nio.file.Files.readAllBytes(stored(path)), (int) length);
+    }
+
+    /** The upload's file in the test storage directory. */
+    private static java.nio.file.Path stored(String path) {
+        return java.nio.file.Path.of("target/test-uploads", Tus.idOf(path));
     }
 }

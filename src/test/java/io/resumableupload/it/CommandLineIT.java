@@ -63,13 +63,9 @@ class CommandLineIT {
         Process first = command(cwd, LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
                 server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--limit-rate", "40M",
                 "--checksum", "sha256").redirectOutput(WORK.resolve("killed-1.log").toFile()).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!Files.exists(store) && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        Thread.sleep(1200);
+        // Killed once the server holds some of the bytes (the upload's file grows before its offset is committed).
+        awaitServerBytes(uploadId(store), 8L << 20);
         first.destroyForcibly().waitFor();
-        assertTrue(Files.exists(store), "the first run stored nothing to resume from");
 
         Process second = command(cwd, LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
                 server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--checksum", "sha256")
@@ -86,24 +82,68 @@ class CommandLineIT {
         Files.delete(file);
     }
 
-    /** Also issue 8: serve's flags for authentication, and the client's --header carrying the token. */
+    /** Issue 7 item 21: Ctrl-C says where the upload stopped and that the same command resumes it; it does. */
+    @Test
+    void ctrl_c_says_where_the_upload_stopped_and_the_same_command_resumes_it() throws Exception {
+        long size = 64L << 20;
+        Path file = randomFile("interrupted.bin", size);
+        Path store = WORK.resolve("store-ctrl-c.tsv");
+        Files.deleteIfExists(store);
+        Path log = WORK.resolve("ctrl-c-1.log");
+        String[] upload = { LAUNCHER.toString(), "upload", file.toAbsolutePath().toString(), "--endpoint",
+                server.baseUrl() + "/files/", "--resume-store", store.toAbsolutePath().toString(), "--limit-rate", "8M" };
+        Process first = command(Path.of("."), upload).redirectOutput(log.toFile()).start();
+        String id = uploadId(store);
+        awaitServerBytes(id, 4L << 20);
+        assumeSigintIsNotIgnored(first);
+        new ProcessBuilder("kill", "-INT", String.valueOf(first.pid())).start().waitFor();
+        assertTrue(first.waitFor(30, TimeUnit.SECONDS), "the upload did not stop on SIGINT");
+        String output = Files.readString(log);
+        assertEquals(130, first.exitValue(), output);
+
+        java.util.regex.Matcher stopped = java.util.regex.Pattern
+                .compile("Stopped at [0-9.]+ MiB of 64.0 MiB \\(([0-9.]+)%\\), stored by the server at (\\S+)\\.")
+                .matcher(output);
+        assertTrue(stopped.find(), output);
+        assertTrue(output.contains("Run the same command again to resume from there."), output);
+        assertEquals(server.baseUrl() + "/files/" + id, stopped.group(2));
+        long offset = Long.parseLong(HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(stopped.group(2))).method("HEAD", HttpRequest.BodyPublishers.noBody())
+                        .header("Tus-Resumable", "1.0.0").build(), HttpResponse.BodyHandlers.discarding())
+                .headers().firstValue("Upload-Offset").orElseThrow());
+        assertTrue(offset > 0 && offset < size, "offset " + offset);
+        assertEquals(String.format(java.util.Locale.ROOT, "%.1f", 100.0 * offset / size), stopped.group(1),
+                "the figure printed is not what the server holds");
+
+        Process second = command(Path.of("."), upload).start();
+        String resumed = new String(second.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, second.waitFor(), resumed);
+        assertTrue(resumed.contains("Resumed the earlier upload from byte " + offset + " of " + size), resumed);
+        assertEquals(sha256(file), sha256(download(lastLine(resumed))));
+        Files.delete(file);
+    }
+
+    /** Issue 7 item 22: serve takes the settings a user reaches for as flags, and they take effect. */
     @Test
     void serve_takes_its_settings_as_flags() throws Exception {
         int port = PackagedServer.freePort();
-        int managementPort = PackagedServer.freePort();
         Path uploads = WORK.resolve("serve-uploads");
+        Path log = WORK.resolve("serve.log");
+        Files.deleteIfExists(log);
+        io.resumableupload.support.RedisResource redis = new io.resumableupload.support.RedisResource();
+        String redisUrl = redis.start().get("quarkus.redis.hosts");
         Process serve = command(Path.of("."), LAUNCHER.toString(), "serve", "--port", String.valueOf(port), "--upload-dir",
-                uploads.toString(), "--max-size", "5M", "--management-port", String.valueOf(managementPort), "--auth",
-                "jwt", "--jwt-key", Path.of("src/test/resources/jwt/public.pem").toAbsolutePath().toString(),
-                "--jwt-issuer", TestTokens.ISSUER, "--cors-origins", "https://app.example.com")
-                .redirectOutput(WORK.resolve("serve.log").toFile()).start();
+                uploads.toString(), "--max-size", "5M", "--base-path", "/uploads", "--checksum-algorithms", "sha256",
+                "--expire-after", "1h", "--lock-backend", "redis", "--redis-url", redisUrl, "--log-level", "DEBUG",
+                "--behind-proxy", "--management-port", String.valueOf(PackagedServer.freePort()))
+                .redirectOutput(log.toFile()).start();
         try {
             HttpResponse<Void> options = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (System.nanoTime() < deadline) {
+            while (System.nanoTime() < deadline && serve.isAlive()) {
                 try {
                     options = HttpClient.newHttpClient()
-                            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/files"))
+                            .send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/uploads"))
                                     .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(),
                                     HttpResponse.BodyHandlers.discarding());
                     break;
@@ -111,12 +151,93 @@ class CommandLineIT {
                     Thread.sleep(200);
                 }
             }
+            assertTrue(options != null, "serve did not answer; see " + log);
             assertEquals(204, options.statusCode());
             assertEquals("5242880", options.headers().firstValue("Tus-Max-Size").orElseThrow());
-            assertEquals(200, HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + managementPort + "/q/health/ready")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode());
+            assertEquals("sha256", options.headers().firstValue("Tus-Checksum-Algorithm").orElseThrow());
+
+            java.time.Instant now = java.time.Instant.now();
+            HttpResponse<Void> created = HttpClient.newHttpClient().send(HttpRequest
+                    .newBuilder(URI.create("http://localhost:" + port + "/uploads")).header("Tus-Resumable", "1.0.0")
+                    .header("Upload-Length", "10").header("X-Forwarded-Proto", "https")
+                    .header("X-Forwarded-Host", "uploads.example.com").POST(HttpRequest.BodyPublishers.noBody()).build(),
+                    HttpResponse.BodyHandlers.discarding());
+            assertEquals(201, created.statusCode());
+            assertTrue(
+                    created.headers().firstValue("Location").orElseThrow().startsWith("https://uploads.example.com/uploads/"),
+                    created.headers().toString());
+            java.time.Instant expires = java.time.ZonedDateTime.parse(created.headers().firstValue("Upload-Expires")
+                    .orElseThrow(), java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            assertTrue(Math.abs(Duration.between(now.plus(Duration.ofHours(1)), expires).toSeconds()) < 120,
+                    "Upload-Expires " + expires);
+
             Path file = randomFile("small.bin", 100_000);
+            Process upload = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
+                    "http://localhost:" + port + "/uploads/", "--no-resume", "--checksum", "sha256").start();
+            String output = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, upload.waitFor(), output);
+            String id = URI.create(lastLine(output)).getPath().replace("/uploads/", "");
+            assertTrue(Files.exists(uploads.resolve(id)), "bytes not in --upload-dir");
+
+            String serverLog = Files.readString(log);
+            assertTrue(serverLog.contains("upload locks: redis"), "--lock-backend redis not in effect; see " + log);
+            assertTrue(serverLog.contains(" DEBUG "), "--log-level DEBUG not in effect; see " + log);
+        } finally {
+            serve.destroy();
+            serve.waitFor(30, TimeUnit.SECONDS);
+            redis.stop();
+        }
+    }
+
+    @Test
+    void serve_help_lists_its_flags_with_defaults() throws Exception {
+        Process help = command(Path.of("."), LAUNCHER.toString(), "serve", "--help").start();
+        String output = new String(help.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, help.waitFor(), output);
+        for (String flag : List.of("--lock-backend NAME", "--redis-url URL", "--checksum-algorithms LIST",
+                "--expire-after DURATION", "--log-level LEVEL", "--upload-dir DIR", "--max-size SIZE", "--base-path PATH",
+                "--database-url URL", "--public-url URL", "--max-partials N")) {
+            assertTrue(output.contains(flag), flag + " missing from serve --help:\n" + output);
+        }
+        assertTrue(output.contains("(default 24h)"), output);
+    }
+
+    /**
+     * Issue 8: serve's flags for authentication, CORS and the management port take effect, and the client's --header
+     * carries the token.
+     */
+    @Test
+    void serve_takes_access_flags_and_upload_sends_the_token_with_header() throws Exception {
+        int port = PackagedServer.freePort();
+        int managementPort = PackagedServer.freePort();
+        Path uploads = WORK.resolve("serve-jwt-uploads");
+        Process serve = command(Path.of("."), LAUNCHER.toString(), "serve", "--port", String.valueOf(port), "--upload-dir",
+                uploads.toString(), "--management-port", String.valueOf(managementPort), "--auth", "jwt", "--jwt-key",
+                Path.of("src/test/resources/jwt/public.pem").toAbsolutePath().toString(), "--jwt-issuer",
+                TestTokens.ISSUER, "--cors-origins", "https://app.example.com", "--no-ui")
+                .redirectOutput(WORK.resolve("serve-jwt.log").toFile()).start();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int status = 0;
+            while (status != 200 && System.nanoTime() < deadline) {
+                try {
+                    status = http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
+                } catch (IOException e) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(200, status, "serve was not ready on --management-port; see serve-jwt.log");
+            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode(), "--no-ui was not applied");
+            HttpResponse<Void> preflight = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/files"))
+                    .header("Origin", "https://elsewhere.example.com").header("Access-Control-Request-Method", "POST")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals(403, preflight.statusCode(), "--cors-origins was not applied");
+
+            Path file = randomFile("with-token.bin", 100_000);
             Process refused = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
                     "http://localhost:" + port + "/files/", "--no-resume").start();
             String refusal = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -129,11 +250,6 @@ class CommandLineIT {
             assertEquals(0, upload.waitFor(), output);
             String id = URI.create(lastLine(output)).getPath().replace("/files/", "");
             assertTrue(Files.exists(uploads.resolve(id)), "bytes not in --upload-dir");
-            HttpResponse<Void> preflight = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-                    URI.create("http://localhost:" + port + "/files")).header("Origin", "https://elsewhere.example.com")
-                    .header("Access-Control-Request-Method", "POST")
-                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
-            assertEquals(403, preflight.statusCode(), "--cors-origins was not applied");
         } finally {
             serve.destroy();
             serve.waitFor(30, TimeUnit.SECONDS);
@@ -164,6 +280,48 @@ class CommandLineIT {
         assertEquals(sha256(file), sha256(download(url)));
         System.out.printf("client jar: 1 GiB, parallel 4, sha256: %d ms (%.0f MB/s)%n", millis, (1L << 30) / 1e3 / millis);
         Files.delete(file);
+    }
+
+    /** The id of the upload the command remembered in its resume store (waits for the store to have it). */
+    private static String uploadId(Path store) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline) {
+            if (Files.exists(store)) {
+                java.util.Optional<String> url = Files.readAllLines(store).stream().filter(l -> l.contains("\thttp"))
+                        .map(l -> l.substring(l.indexOf('\t') + 1).strip()).findFirst();
+                if (url.isPresent()) {
+                    return url.get().substring(url.get().lastIndexOf('/') + 1);
+                }
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("no upload in " + store + " within 30 s");
+    }
+
+    /** Waits until the server's file for upload {@code id} holds at least {@code bytes}. */
+    private static void awaitServerBytes(String id, long bytes) throws Exception {
+        Path stored = Path.of("target", "cli-it-uploads", id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!(Files.exists(stored) && Files.size(stored) >= bytes)) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(stored + " did not reach " + bytes + " bytes within 60 s");
+            }
+            Thread.sleep(50);
+        }
+    }
+
+    /**
+     * A JVM leaves SIGINT ignored when it started with it ignored (as a background job of a shell without job
+     * control starts); then Ctrl-C cannot be tested here.
+     */
+    private static void assumeSigintIsNotIgnored(Process process) throws IOException {
+        Path status = Path.of("/proc", String.valueOf(process.pid()), "status");
+        if (Files.exists(status)) {
+            String ignored = Files.readAllLines(status).stream().filter(l -> l.startsWith("SigIgn:")).findFirst()
+                    .map(l -> l.substring(7).strip()).orElse("0");
+            org.junit.jupiter.api.Assumptions.assumeTrue((Long.parseLong(ignored, 16) & 0x2) == 0,
+                    "SIGINT is ignored in this test's process tree (started in the background without job control)");
+        }
     }
 
     private static ProcessBuilder command(Path cwd, String... args) {

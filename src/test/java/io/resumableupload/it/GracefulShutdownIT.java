@@ -15,6 +15,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
 
@@ -41,7 +42,7 @@ class GracefulShutdownIT {
                     .firstValue("Location").orElseThrow());
             try (RawHttp patch = RawHttp.connect(server.port())) {
                 patch.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, SENT));
-                Thread.sleep(300);
+                Poll.untilStored(server.storageFile(path), SENT);
                 long signalled = System.nanoTime();
                 server.terminate();
 

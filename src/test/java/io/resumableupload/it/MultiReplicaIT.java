@@ -33,6 +33,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.SharedDatabase;
 import io.resumableupload.support.Tus;
@@ -110,11 +111,13 @@ class MultiReplicaIT {
                 return null;
             }));
         }
-        // Mid-run: kill one replica with -9, bring it back a few seconds later.
-        Thread.sleep(2_500);
+        // Mid-run (once PATCHes are being cut), kill one replica with -9; bring it back once clients have run into it.
+        Poll.until("the uploads to get under way", Duration.ofSeconds(60), () -> cuts.get() >= 10);
         replicas[1].kill();
         replicas[1].awaitExit(Duration.ofSeconds(10));
-        Thread.sleep(3_000);
+        long failedBefore = failedRequests.get();
+        Poll.until("clients to run into the dead replica", Duration.ofSeconds(60),
+                () -> failedRequests.get() >= failedBefore + 10);
         replicas[1] = replica(1).start();
 
         for (Future<?> upload : uploads) {
@@ -152,7 +155,7 @@ class MultiReplicaIT {
                     .firstValue("Location").orElseThrow());
             try (RawHttp stalled = RawHttp.connect(ports[0])) {
                 stalled.patchHead(path, 0, "Content-Length: 300000\r\n").send(Arrays.copyOf(data, 100_000));
-                Thread.sleep(500);
+                Poll.untilStored(replicas[0].storageFile(path), 100_000);
                 long start = System.nanoTime();
                 HttpResponse<Void> head = send("HEAD", 2, path, Map.of());
                 long elapsed = (System.nanoTime() - start) / 1_000_000;

