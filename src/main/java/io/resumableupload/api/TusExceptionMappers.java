@@ -40,9 +40,10 @@ public class TusExceptionMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e, HttpServerRequest request) {
-        if (Failures.isDatabaseUnavailable(e)) {
-            LOG.warnf("database unavailable: %s", e.getMessage());
-            return errors.of(TusError.SERVICE_UNAVAILABLE, "the database is unavailable, try again", request);
+        TusError infrastructure = Failures.infrastructureError(e);
+        if (infrastructure != null) {
+            LOG.warnf("request %s %s: %s: %s", request.method(), request.path(), infrastructure.code(), e.getMessage());
+            return errors.of(infrastructure, infrastructure.message(), request);
         }
         String errorId = UUID.randomUUID().toString();
         LOG.errorf(e, "request %s %s failed, error id %s", request.method(), request.path(), errorId);

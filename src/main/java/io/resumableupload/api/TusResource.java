@@ -267,6 +267,10 @@ public class TusResource {
             if (outcome.expiresAt() != null) {
                 response.header(TusHeaders.UPLOAD_EXPIRES, HttpDates.format(outcome.expiresAt()));
             }
+            if (!outcome.bodyFullyRead()) {
+                // Completed by a body that was cut off after its last byte: the rest of it is not read.
+                response.header("Connection", "close");
+            }
             return response.build();
         });
     }

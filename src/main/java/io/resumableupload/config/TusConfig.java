@@ -221,6 +221,17 @@ public interface TusConfig {
              */
             @WithDefault("true")
             boolean fsync();
+
+            /**
+             * Writes that would leave less free space than this on the upload directory's filesystem are refused
+             * with {@code 507 ERR_STORAGE_FULL}, as if it were full: the room left is for what shares the disk (the
+             * embedded PostgreSQL keeps its data beside the uploads by default, and a database that cannot write
+             * cannot record anything, not even a deletion). Checked about every MiB an append writes and before a
+             * concatenation. {@code 0} disables the check; a disk that does fill up still answers 507 and gives the
+             * unacknowledged bytes back. Defaults to {@code 64M}.
+             */
+            @WithDefault("64M")
+            MemorySize minFreeSpace();
         }
     }
 

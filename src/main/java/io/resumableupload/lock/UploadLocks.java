@@ -30,6 +30,16 @@ public interface UploadLocks {
             throws LockTimeoutException, InterruptedException;
 
     /**
+     * Takes the lock of {@code uploadId} only if nobody holds it right now, here or in another replica, and never
+     * asks a holder to let go: for background work (the expiration reaper) that must not interrupt an append in
+     * progress. A request that wants the lock while this caller holds it waits for it to finish.
+     *
+     * @return the lock, or null when it is held
+     * @throws LockUnavailableException when the backend cannot be reached
+     */
+    UploadLock tryAcquire(String uploadId);
+
+    /**
      * Checks the backend can be reached now (readiness).
      *
      * @throws Exception naming what is wrong

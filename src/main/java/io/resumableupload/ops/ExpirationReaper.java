@@ -1,6 +1,6 @@
 package io.resumableupload.ops;
 
-import java.time.Instant;
+import java.time.Clock;
 import java.util.List;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -14,7 +14,8 @@ import io.resumableupload.upload.UploadService;
 
 /**
  * Reclaims expired uploads: deletes their bytes and leaves a tombstone (410) that is purged after the retention.
- * Also re-checks unfinished final uploads, in case an assembly was cut off by a crash.
+ * Also re-checks unfinished final uploads, in case an assembly was cut off by a crash or failed for lack of space,
+ * and retries deleting bytes the storage could not delete when their upload went.
  */
 @ApplicationScoped
 public class ExpirationReaper {
@@ -25,11 +26,13 @@ public class ExpirationReaper {
     private final UploadService uploads;
     private final UploadRepository repository;
     private final TusConfig config;
+    private final Clock clock;
 
-    ExpirationReaper(UploadService uploads, UploadRepository repository, TusConfig config) {
+    ExpirationReaper(UploadService uploads, UploadRepository repository, TusConfig config, Clock clock) {
         this.uploads = uploads;
         this.repository = repository;
         this.config = config;
+        this.clock = clock;
     }
 
     @Scheduled(every = "${tus.expiration.sweep-interval:60s}", delayed = "${tus.expiration.sweep-interval:60s}", concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
@@ -38,19 +41,22 @@ public class ExpirationReaper {
             return;
         }
         // One sweep at a time across all replicas; the others skip this round.
-        uploads.runExclusively("expiration-reaper", this::sweepNow);
+        try {
+            uploads.runExclusively("expiration-reaper", this::sweepNow);
+        } catch (RuntimeException e) {
+            // A database outage, typically: one line per sweep, not a stack trace every minute.
+            LOG.warnf("the expiration sweep failed, next one in %s: %s", config.expiration().sweepInterval(), e.toString());
+        }
     }
 
     private void sweepNow() {
         int expired = expireDue();
-        long purged = repository.purgeTombstones(Instant.now().minus(config.expiration().tombstoneRetention()));
+        long purged = repository.purgeTombstones(clock.instant().minus(config.expiration().tombstoneRetention()));
         for (String finalId : repository.findUnfinishedFinals(BATCH)) {
-            try {
-                uploads.assembleIfReady(finalId);
-            } catch (RuntimeException e) {
-                LOG.warnf(e, "assembling final upload %s failed", finalId);
-            }
+            // Never throws: a final that can never complete is given up, other failures are one log line.
+            uploads.assembleIfReady(finalId);
         }
+        uploads.retryPendingDeletes(BATCH);
         if (expired > 0 || purged > 0) {
             LOG.infof("expired %d uploads, purged %d tombstones", expired, purged);
         }
@@ -60,7 +66,7 @@ public class ExpirationReaper {
     public int expireDue() {
         int expired = 0;
         while (true) {
-            List<String> due = repository.findDueToExpire(Instant.now(), BATCH);
+            List<String> due = repository.findDueToExpire(clock.instant(), BATCH);
             int before = expired;
             for (String id : due) {
                 if (uploads.expire(id)) {

@@ -35,7 +35,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 public class UploadRepository implements PanacheRepositoryBase<UploadEntity, String> {
 
     private static final String COLUMNS = "id, upload_length, upload_offset, metadata_raw, concat_type, concat_raw, "
-            + "concat_parts, created_at, expires_at, finished_at, expired_at, owner";
+            + "concat_parts, created_at, expires_at, finished_at, expired_at, lost_at, owner";
 
     private final AgroalDataSource dataSource;
 
@@ -100,38 +100,24 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * {@code expectedOffset} (compare-and-set): the last guard against two writers. Call it only after the bytes
      * up to {@code newOffset} are durable.
      *
+     * @param declaredLength a length declared by the append being committed (creation-defer-length), saved in the
+     *        same statement unless the upload already has one; null for none
      * @param expiresAt the new expiry (sliding expiration), or null for none
      * @param finishedAt non-null when {@code newOffset} completes the upload
      * @return false when the offset had moved, or the upload is gone or expired
      */
-    public boolean compareAndSetOffset(String id, long expectedOffset, long newOffset, Instant expiresAt,
-            Instant finishedAt) {
+    public boolean compareAndSetOffset(String id, long expectedOffset, long newOffset, Long declaredLength,
+            Instant expiresAt, Instant finishedAt) {
         return jdbc(connection -> {
             try (PreparedStatement update = connection.prepareStatement("UPDATE upload SET upload_offset = ?, "
-                    + "expires_at = ?, finished_at = ?, updated_at = now() WHERE id = ? AND upload_offset = ? "
-                    + "AND expired_at IS NULL AND finished_at IS NULL")) {
+                    + "upload_length = COALESCE(upload_length, ?), expires_at = ?, finished_at = ?, updated_at = now() "
+                    + "WHERE id = ? AND upload_offset = ? AND expired_at IS NULL AND finished_at IS NULL")) {
                 update.setLong(1, newOffset);
-                setInstant(update, 2, expiresAt);
-                setInstant(update, 3, finishedAt);
-                update.setString(4, id);
-                update.setLong(5, expectedOffset);
-                return update.executeUpdate() == 1;
-            }
-        });
-    }
-
-    /**
-     * Sets the length of an upload whose length was deferred.
-     *
-     * @return false when the length was already set (or the upload is gone)
-     */
-    public boolean declareLength(String id, long length) {
-        return jdbc(connection -> {
-            try (PreparedStatement update = connection.prepareStatement("UPDATE upload SET upload_length = ?, "
-                    + "updated_at = now() WHERE id = ? AND upload_length IS NULL AND upload_offset <= ?")) {
-                update.setLong(1, length);
-                update.setString(2, id);
-                update.setLong(3, length);
+                setLong(update, 2, declaredLength);
+                setInstant(update, 3, expiresAt);
+                setInstant(update, 4, finishedAt);
+                update.setString(5, id);
+                update.setLong(6, expectedOffset);
                 return update.executeUpdate() == 1;
             }
         });
@@ -145,11 +131,6 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 length, expiresAt, finishedAt, id) == 1);
     }
 
-    /** Deletes the row; false when it was not there. */
-    public boolean deleteRecord(String id) {
-        return QuarkusTransaction.requiringNew().call(() -> delete("id", id) == 1);
-    }
-
     /** Ids of uploads whose expiry time has passed and whose bytes are still stored, oldest first. */
     public List<String> findDueToExpire(Instant now, int limit) {
         return QuarkusTransaction.requiringNew()
@@ -157,16 +138,108 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                         .project(IdOnly.class).list().stream().map(IdOnly::id).toList());
     }
 
-    /** Turns an expired upload into a tombstone (its bytes are deleted by the caller); false if already done. */
-    public boolean markExpired(String id, Instant now) {
-        return QuarkusTransaction.requiringNew().call(() -> update(
-                "expiredAt = ?1, updatedAt = ?1 where id = ?2 and expiredAt is null and expiresAt <= ?1", now, id) == 1);
+    // ---- changes that leave bytes to delete: the row change and the pending delete are one statement ----
+
+    /**
+     * Deletes the row and records its bytes as {@linkplain #findPendingDeletes pending deletion}, atomically; false
+     * when the row was not there.
+     */
+    public boolean deleteAndScheduleBytes(String id, Instant now) {
+        return changeAndScheduleBytes("DELETE FROM upload WHERE id = ?", now, id);
     }
 
-    /** Expires an upload now, whatever its expiry time (a final whose partial expired); false if already done. */
-    public boolean expireNow(String id, Instant now) {
-        return QuarkusTransaction.requiringNew().call(() -> update(
-                "expiresAt = ?1, expiredAt = ?1, updatedAt = ?1 where id = ?2 and expiredAt is null", now, id) == 1);
+    /**
+     * Turns an upload whose expiry has passed into a tombstone (410) and records its bytes as pending deletion;
+     * false if it is not due or already done.
+     */
+    public boolean expireAndScheduleBytes(String id, Instant now) {
+        return changeAndScheduleBytes("UPDATE upload SET expired_at = ?, updated_at = ? WHERE id = ? "
+                + "AND expired_at IS NULL AND expires_at <= ?", now, now, now, id, now);
+    }
+
+    /**
+     * Expires an upload now, whatever its expiry time (a final that can never complete), and records its bytes as
+     * pending deletion; false if already done.
+     */
+    public boolean expireNowAndScheduleBytes(String id, Instant now) {
+        return changeAndScheduleBytes("UPDATE upload SET expires_at = ?, expired_at = ?, updated_at = ? WHERE id = ? "
+                + "AND expired_at IS NULL", now, now, now, now, id);
+    }
+
+    /**
+     * Marks an upload whose stored bytes were lost: a tombstone answering 410 ERR_UPLOAD_LOST, its remaining bytes
+     * pending deletion; false if it already was a tombstone.
+     */
+    public boolean markLostAndScheduleBytes(String id, Instant now) {
+        return changeAndScheduleBytes("UPDATE upload SET lost_at = ?, expired_at = ?, updated_at = ? WHERE id = ? "
+                + "AND expired_at IS NULL", now, now, now, now, id);
+    }
+
+    /** Uploads whose bytes still wait to be deleted from storage, oldest first. */
+    public List<String> findPendingDeletes(int limit) {
+        return jdbc(connection -> {
+            try (PreparedStatement select = connection
+                    .prepareStatement("SELECT upload_id FROM pending_delete ORDER BY since LIMIT ?")) {
+                select.setInt(1, limit);
+                List<String> ids = new ArrayList<>();
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        ids.add(row.getString(1));
+                    }
+                }
+                return ids;
+            }
+        });
+    }
+
+    /** The storage deleted the bytes of {@code id}: nothing is pending for it any more. */
+    public void bytesDeleted(String id) {
+        jdbc(connection -> {
+            try (PreparedStatement delete = connection.prepareStatement("DELETE FROM pending_delete WHERE upload_id = ?")) {
+                delete.setString(1, id);
+                return delete.executeUpdate();
+            }
+        });
+    }
+
+    /** Another attempt to delete the bytes of {@code id} failed. */
+    public void bytesDeleteFailed(String id, String error) {
+        jdbc(connection -> {
+            try (PreparedStatement update = connection.prepareStatement(
+                    "UPDATE pending_delete SET attempts = attempts + 1, last_error = ? WHERE upload_id = ?")) {
+                update.setString(1, error);
+                update.setString(2, id);
+                return update.executeUpdate();
+            }
+        });
+    }
+
+    /**
+     * Runs {@code change} (a DELETE or UPDATE of upload rows by id) and, in the same statement, records the bytes of
+     * every row it touched as pending deletion: either both happen or neither.
+     *
+     * @param values the parameters of {@code change} (String or Instant)
+     */
+    private boolean changeAndScheduleBytes(String change, Instant now, Object... values) {
+        return jdbc(connection -> {
+            try (PreparedStatement statement = connection.prepareStatement("WITH changed AS (" + change
+                    + " RETURNING id), scheduled AS (INSERT INTO pending_delete (upload_id, since) "
+                    + "SELECT id, ? FROM changed ON CONFLICT (upload_id) DO NOTHING) SELECT count(*) FROM changed")) {
+                int index = 1;
+                for (Object value : values) {
+                    if (value instanceof Instant instant) {
+                        statement.setTimestamp(index++, Timestamp.from(instant));
+                    } else {
+                        statement.setString(index++, (String) value);
+                    }
+                }
+                statement.setTimestamp(index, Timestamp.from(now));
+                try (ResultSet row = statement.executeQuery()) {
+                    row.next();
+                    return row.getLong(1) > 0;
+                }
+            }
+        });
     }
 
     /** Deletes tombstones of uploads that expired before {@code before}; returns how many. */
@@ -216,7 +289,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 metadataRaw, ConcatType.ofColumn(row.getString("concat_type")),
                 row.getString("concat_raw"), parts == null ? List.of() : Arrays.asList((String[]) parts.getArray()),
                 instant(row, "created_at"), instant(row, "expires_at"), instant(row, "finished_at"),
-                instant(row, "expired_at"), row.getString("owner"));
+                instant(row, "expired_at"), instant(row, "lost_at"), row.getString("owner"));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

@@ -19,7 +19,8 @@ public class StorageProducer {
         return switch (storage.backend()) {
             case FILESYSTEM -> {
                 try {
-                    yield new FileSystemStorage(storage.filesystem().directory(), storage.filesystem().fsync());
+                    yield new FileSystemStorage(storage.filesystem().directory(), storage.filesystem().fsync(),
+                            storage.filesystem().minFreeSpace().asLongValue());
                 } catch (IOException e) {
                     throw new UncheckedIOException("tus.storage.filesystem.directory="
                             + storage.filesystem().directory() + " cannot be created or read", e);

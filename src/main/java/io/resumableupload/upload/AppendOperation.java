@@ -30,9 +30,14 @@ import io.vertx.core.buffer.Buffer;
  *
  * <p>
  * Durability order [DESIGN §3]: write, then {@link AppendSink#sync()}, then compare-and-set the offset, then
- * answer. A stop for any reason (a newer request for the upload, idle timeout, shutdown, a client that went away,
- * a body longer than allowed) stores what arrived first. A checksummed append is all-or-nothing: its bytes count
- * only if the whole body arrived and the digest matches.
+ * answer. A stop for any reason (a newer request for the upload, idle timeout, shutdown, a client that went away)
+ * stores what arrived first. A request that is refused (a body longer than allowed) or fails stores nothing more.
+ * A checksummed append is all-or-nothing: its bytes count only if the whole body arrived and the digest matches.
+ *
+ * <p>
+ * Only the request's last commit may finish the upload or save a length the request declared; checkpoints during a
+ * long body only move the offset and slide the expiry (they cannot know whether the body will run past the length
+ * and be refused). No event fires here: the service fires them after the lock is released.
  */
 final class AppendOperation {
 
@@ -57,6 +62,7 @@ final class AppendOperation {
     private final UploadService service;
     private final UploadRecord upload;
     private final Long length;
+    private final Long declaredLength;
     private final UploadLock lock;
     private final AppendSink sink;
     private final long allowance;
@@ -92,18 +98,25 @@ final class AppendOperation {
     private volatile Instant expiresAt;
     private volatile Throwable storageFailure;
     private volatile boolean finished;
+    private volatile boolean lengthSaved;
+    /** The upload as this append completed it, or null. */
+    private volatile UploadRecord finishedUpload;
+    /** When a checkpoint must slide the expiry even without new bytes (null: never). */
+    private volatile Instant slideExpiryAt;
 
     /**
      * @param upload the upload as read under the lock
      * @param length the upload's length, including one declared by this request, or null while deferred
+     * @param declaredLength a length this request declares for a deferred upload, saved with its last commit; or null
      * @param allowance the most bytes this request may append
      */
-    AppendOperation(UploadService service, UploadRecord upload, Long length, UploadLock lock, AppendSink sink,
-            long allowance, UploadChecksum checksum, RequestBody body, Duration idleTimeout, long maxBufferedBytes,
-            long checkpointInterval, Duration releaseDrain) {
+    AppendOperation(UploadService service, UploadRecord upload, Long length, Long declaredLength, UploadLock lock,
+            AppendSink sink, long allowance, UploadChecksum checksum, RequestBody body, Duration idleTimeout,
+            long maxBufferedBytes, long checkpointInterval, Duration releaseDrain) {
         this.service = service;
         this.upload = upload;
         this.length = length;
+        this.declaredLength = declaredLength;
         this.lock = lock;
         this.sink = sink;
         this.allowance = allowance;
@@ -121,6 +134,7 @@ final class AppendOperation {
         this.lastCheckpoint = upload.offset();
         this.expiresAt = upload.expiresAt();
         this.finished = upload.finished();
+        this.slideExpiryAt = upload.finished() ? null : service.slideExpiryAt(upload.expiresAt());
     }
 
     String uploadId() {
@@ -242,8 +256,8 @@ final class AppendOperation {
         if (committing) {
             return;
         }
-        if (!checkpointing && !writing && writtenOffset - lastCheckpoint >= checkpointInterval && stop == null
-                && storageFailure == null) {
+        if (!checkpointing && !writing && (writtenOffset - lastCheckpoint >= checkpointInterval || expirySlideDue())
+                && stop == null && storageFailure == null) {
             startCheckpoint();
         }
         if (writing) {
@@ -273,7 +287,7 @@ final class AppendOperation {
             }
             complete(commitOnWorker());
             return null;
-        }, false).onFailure(e -> complete(failed(TusError.INTERNAL_SERVER_ERROR, "internal error", e)));
+        }, false).onFailure(e -> complete(failed(e)));
     }
 
     private ByteBuffer[] takePending() {
@@ -292,7 +306,7 @@ final class AppendOperation {
         checkpointing = true;
         lastCheckpoint = writtenOffset;
         context.executeBlocking(() -> {
-            advanceTo(sink.checkpoint());
+            advanceTo(sink.checkpoint(), false);
             return null;
         }, false).onComplete(result -> {
             checkpointing = false;
@@ -333,7 +347,13 @@ final class AppendOperation {
         context.executeBlocking(() -> {
             complete(commitOnWorker());
             return null;
-        }, false).onFailure(e -> complete(failed(TusError.INTERNAL_SERVER_ERROR, "internal error", e)));
+        }, false).onFailure(e -> complete(failed(e)));
+    }
+
+    /** The upload's expiry is less than half its sliding window away while bytes still arrive. */
+    private boolean expirySlideDue() {
+        Instant at = slideExpiryAt;
+        return at != null && !service.clock().instant().isBefore(at);
     }
 
     private void complete(AppendOutcome done) {
@@ -389,11 +409,12 @@ final class AppendOperation {
 
     private AppendOutcome commitOnWorker() {
         try {
-            if (storageFailure instanceof LockLostException lost) {
-                return outcome(TusError.LOCK_TIMEOUT, lost.getMessage());
-            }
             if (storageFailure != null) {
-                return failed(TusError.INTERNAL_SERVER_ERROR, "storing the upload failed", storageFailure);
+                return failed(storageFailure);
+            }
+            if (stop == Stop.SIZE_EXCEEDED) {
+                // Refused: nothing more is stored (bytes a checkpoint committed earlier stay, as after an interruption).
+                return stopped();
             }
             boolean wholeBody = ended && stop == null;
             if (checksum != null) {
@@ -407,14 +428,13 @@ final class AppendOperation {
                             checksum.algorithm().tusName() + " of the request body does not match Upload-Checksum");
                 }
             }
-            advanceTo(sink.sync());
-            return wholeBody ? outcome(null, null) : stopped();
+            advanceTo(sink.sync(), true);
+            // An interrupted body that still brought every byte of the upload completed it: that is a success.
+            return wholeBody || finishedUpload != null ? outcome(null, null) : stopped();
         } catch (OffsetConflictException e) {
             return outcome(TusError.MISMATCHED_OFFSET, e.getMessage());
-        } catch (LockLostException e) {
-            return outcome(TusError.LOCK_TIMEOUT, e.getMessage());
         } catch (IOException | RuntimeException e) {
-            return failed(TusError.INTERNAL_SERVER_ERROR, "storing the upload failed", e);
+            return failed(e);
         } finally {
             try {
                 sink.close();
@@ -425,31 +445,43 @@ final class AppendOperation {
         }
     }
 
-    /** Moves the committed offset to {@code durable} (bytes up to it are durable), finishing the upload if full. */
-    private void advanceTo(long durable) throws IOException {
+    /**
+     * Moves the committed offset to {@code durable} (bytes up to it are durable). Only the request's {@code last}
+     * commit finishes the upload or saves the length the request declared; a checkpoint that has every byte of the
+     * upload commits none of them, and one without new bytes still slides the expiry when that is due.
+     */
+    private void advanceTo(long durable, boolean last) throws IOException {
         long from = committedOffset;
+        if (!last && ((length != null && durable >= length) || checksum != null)) {
+            durable = from;
+        }
         // Also reached with no new bytes when a deferred length is declared equal to the offset.
-        boolean finishing = !finished && length != null && durable == length;
-        if (durable == from && !finishing) {
+        boolean finishing = last && !finished && length != null && durable == length;
+        Long declaring = last && !lengthSaved ? declaredLength : null;
+        boolean sliding = !last && expirySlideDue();
+        if (durable == from && !finishing && declaring == null && !sliding) {
             return;
         }
         if (!lock.confirmHeld()) {
             throw new LockLostException("lock of upload " + upload.id() + " was lost; offset not advanced");
         }
-        Instant now = Instant.now();
+        Instant now = service.clock().instant();
         Instant newExpiry = service.expiryAfterAppend(finishing, now);
         if (finishing) {
             service.storage().finish(upload.id(), durable);
         }
-        if (!service.repository().compareAndSetOffset(upload.id(), from, durable, newExpiry, finishing ? now : null)) {
+        if (!service.repository().compareAndSetOffset(upload.id(), from, durable, declaring, newExpiry,
+                finishing ? now : null)) {
             throw new OffsetConflictException("offset of upload " + upload.id() + " moved during the append");
         }
         service.metrics().bytesReceived(durable - from);
         committedOffset = durable;
         expiresAt = newExpiry;
+        slideExpiryAt = finishing ? null : service.slideExpiryAt(newExpiry);
+        lengthSaved |= declaring != null;
         if (finishing) {
             finished = true;
-            service.uploadFinished(upload.withProgress(length, durable, newExpiry, now));
+            finishedUpload = upload.withProgress(length, durable, newExpiry, now);
         }
     }
 
@@ -461,21 +493,36 @@ final class AppendOperation {
                             "the request body goes past the upload's length of " + length + " bytes")
                     : outcome(TusError.MAX_SIZE_EXCEEDED, "the request body goes past the maximum upload size");
         }
+        if (!lock.isHeld()) {
+            // The lock backend took the lock away (that is how its holder is told): that is the cause to report.
+            return failed(new LockLostException("lock of upload " + upload.id() + " was lost"));
+        }
         return outcome(reason.error, reason.error.message());
     }
 
     private AppendOutcome outcome(TusError error, String detail) {
-        return new AppendOutcome(upload.id(), committedOffset, expiresAt, error, detail, ended);
+        return new AppendOutcome(upload.id(), committedOffset, expiresAt, error, detail, ended, finishedUpload);
     }
 
-    private AppendOutcome failed(TusError error, String detail, Throwable cause) {
-        if (Failures.isDatabaseUnavailable(cause)) {
-            LOG.warnf("upload %s: database unavailable, offset stays at %d: %s", upload.id(), committedOffset,
-                    cause.getMessage());
-            return outcome(TusError.SERVICE_UNAVAILABLE, "the database is unavailable, try again");
+    /** The outcome of a failed append: the cause's infrastructure error (503, 507, 410), else a logged 500. */
+    private AppendOutcome failed(Throwable cause) {
+        if (cause instanceof LockLostException) {
+            LOG.warnf("upload %s: %s (lock backend unreachable?); offset stays at %d", upload.id(), cause.getMessage(),
+                    committedOffset);
+            return outcome(TusError.LOCK_UNAVAILABLE,
+                    "the upload's lock was lost (the lock service could not be reached); resume from HEAD");
         }
-        LOG.errorf(cause, "upload %s: append failed at offset %d", upload.id(), committedOffset);
-        return outcome(error, detail);
+        TusError error = Failures.infrastructureError(cause);
+        if (error == null) {
+            LOG.errorf(cause, "upload %s: append failed at offset %d", upload.id(), committedOffset);
+            return outcome(TusError.INTERNAL_SERVER_ERROR, "storing the upload failed");
+        }
+        LOG.warnf("upload %s: %s, offset stays at %d: %s", upload.id(), error.code(), committedOffset,
+                cause.getMessage());
+        if (error == TusError.UPLOAD_LOST) {
+            service.markLost(upload.id(), cause.getMessage());
+        }
+        return outcome(error, error.message());
     }
 
     private static final class OffsetConflictException extends RuntimeException {

@@ -2,6 +2,7 @@ package io.resumableupload.upload;
 
 import java.time.Instant;
 
+import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.protocol.TusError;
 
 /**
@@ -15,9 +16,10 @@ import io.resumableupload.protocol.TusError;
  * @param detail the error's detail message
  * @param bodyFullyRead false when the request was stopped before its body ended; the connection must then be
  *        closed after the response
+ * @param finished the upload as this append completed it, or null (it was not completed by this append)
  */
 public record AppendOutcome(String uploadId, long offset, Instant expiresAt, TusError error, String detail,
-        boolean bodyFullyRead) {
+        boolean bodyFullyRead, UploadRecord finished) {
 
     public boolean complete() {
         return error == null;

@@ -1,5 +1,6 @@
 package io.resumableupload.upload;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -8,8 +9,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import io.resumableupload.storage.FreeSpaceReporting;
+import io.resumableupload.storage.UploadStorage;
 
 /** The upload meters, exported at /q/metrics with the {@code tus_} prefix. */
 @Singleton
@@ -20,6 +24,7 @@ public class UploadMetrics {
     private final Counter finished;
     private final Counter terminated;
     private final Counter expired;
+    private final Counter lost;
     private final Counter bytesReceived;
     private final Counter checksumMismatches;
     private final Timer patchDuration;
@@ -29,7 +34,7 @@ public class UploadMetrics {
     private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
 
-    public UploadMetrics(MeterRegistry registry, io.resumableupload.config.TusConfig config) {
+    public UploadMetrics(MeterRegistry registry, io.resumableupload.config.TusConfig config, UploadStorage storage) {
         this.registry = registry;
         created = Counter.builder("tus.uploads.created").description("Uploads created").register(registry);
         finished = Counter.builder("tus.uploads.finished").description("Uploads that received all their bytes")
@@ -38,6 +43,13 @@ public class UploadMetrics {
                 .register(registry);
         expired = Counter.builder("tus.uploads.expired").description("Expired uploads reclaimed by the reaper")
                 .register(registry);
+        lost = Counter.builder("tus.uploads.lost")
+                .description("Uploads whose stored bytes vanished from storage (answered 410 ERR_UPLOAD_LOST)")
+                .register(registry);
+        if (storage instanceof FreeSpaceReporting space) {
+            Gauge.builder("tus.storage.free", space, UploadMetrics::freeBytes).baseUnit("bytes")
+                    .description("Free space left for upload bytes").register(registry);
+        }
         bytesReceived = Counter.builder("tus.bytes.received").baseUnit("bytes")
                 .description("Upload bytes durably stored and acknowledged").register(registry);
         checksumMismatches = Counter.builder("tus.checksum.mismatches")
@@ -64,6 +76,18 @@ public class UploadMetrics {
 
     public void expired() {
         expired.increment();
+    }
+
+    public void lost() {
+        lost.increment();
+    }
+
+    private static double freeBytes(FreeSpaceReporting space) {
+        try {
+            return space.freeBytes();
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     public void bytesReceived(long bytes) {

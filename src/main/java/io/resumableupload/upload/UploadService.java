@@ -3,6 +3,9 @@ package io.resumableupload.upload;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -18,12 +21,12 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
-import jakarta.enterprise.event.Event;
 import jakarta.inject.Singleton;
 
 import org.jboss.logging.Logger;
 
 import io.resumableupload.config.TusConfig;
+import io.resumableupload.hooks.LifecycleEvents;
 import io.resumableupload.hooks.UploadCreated;
 import io.resumableupload.hooks.UploadExpired;
 import io.resumableupload.hooks.UploadFinished;
@@ -43,6 +46,8 @@ import io.resumableupload.protocol.UploadConcat;
 import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
+import io.resumableupload.storage.LocalFileStorage;
+import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
 
 /** The protocol engine: every TUS operation, over the repository, the storage and the locks. */
@@ -57,28 +62,22 @@ public class UploadService {
     private final UploadLocks locks;
     private final UploadIdGenerator ids;
     private final UploadMetrics metrics;
-    private final Event<UploadCreated> createdEvent;
-    private final Event<UploadFinished> finishedEvent;
-    private final Event<UploadTerminated> terminatedEvent;
-    private final Event<UploadExpired> expiredEvent;
+    private final LifecycleEvents events;
+    private final Clock clock;
     private final List<TusExtension> extensions;
     private final Set<AppendOperation> activeAppends = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
     UploadService(TusConfig config, UploadRepository repository, UploadStorage storage, UploadLocks locks,
-            UploadIdGenerator ids, UploadMetrics metrics, Event<UploadCreated> createdEvent,
-            Event<UploadFinished> finishedEvent, Event<UploadTerminated> terminatedEvent,
-            Event<UploadExpired> expiredEvent) {
+            UploadIdGenerator ids, UploadMetrics metrics, LifecycleEvents events, Clock clock) {
         this.config = config;
         this.repository = repository;
         this.storage = storage;
         this.locks = locks;
         this.ids = ids;
         this.metrics = metrics;
-        this.createdEvent = createdEvent;
-        this.finishedEvent = finishedEvent;
-        this.terminatedEvent = terminatedEvent;
-        this.expiredEvent = expiredEvent;
+        this.events = events;
+        this.clock = clock;
         this.extensions = computeExtensions(config, storage);
     }
 
@@ -108,15 +107,18 @@ public class UploadService {
      * expiration sweep. Returns false when it did not run.
      */
     public boolean runExclusively(String name, Runnable task) {
-        try (UploadLock lock = locks.acquire(name, Duration.ZERO, () -> {
-        })) {
+        UploadLock lock;
+        try {
+            lock = locks.tryAcquire(name);
+        } catch (LockUnavailableException e) {
+            return false;
+        }
+        if (lock == null) {
+            return false;
+        }
+        try (lock) {
             task.run();
             return true;
-        } catch (LockTimeoutException | LockUnavailableException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 
@@ -133,11 +135,18 @@ public class UploadService {
 
     /**
      * Creates an upload. A zero-length upload is complete at once; a final upload whose partials are all complete
-     * is assembled before this returns.
+     * is assembled before this returns (if that fails, nothing is created).
      */
     public UploadRecord create(CreateCommand command) {
+        UploadRecord upload = createRecord(command);
+        announceCreated(upload);
+        return upload;
+    }
+
+    /** Creates the upload's row and storage, and assembles a final whose partials are done; fires no event. */
+    private UploadRecord createRecord(CreateCommand command) {
         requireNotDraining();
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         long maxSize = config.maxSize().asLongValue();
         Long length = command.length();
         ConcatType concatType = null;
@@ -169,7 +178,7 @@ public class UploadService {
         UploadRecord upload = new UploadRecord(id, length, 0, command.metadata().raw().orElse(null),
                 concatType, command.concat() == null ? null : command.concat().raw(),
                 parts, now, complete ? expiryOfFinished(now) : expiryOfUnfinished(concatType, now),
-                complete ? now : null, null, command.caller().subject());
+                complete ? now : null, null, null, command.caller().subject());
         try {
             storage.create(id);
             if (complete) {
@@ -177,7 +186,7 @@ public class UploadService {
             }
         } catch (IOException e) {
             deleteBytesQuietly(id);
-            throw new UncheckedIOException("creating storage for a new upload failed", e);
+            throw storageFailure("creating storage for a new upload", e);
         }
         try {
             repository.insert(upload);
@@ -185,16 +194,30 @@ public class UploadService {
             deleteBytesQuietly(id);
             throw e;
         }
-        metrics.created();
-        LOG.debugf("upload %s created, length %s", id, length);
-        createdEvent.fire(new UploadCreated(upload));
-        if (complete) {
-            uploadFinished(upload);
-        } else if (partialsFinished) {
-            assembleIfReady(id);
-            return repository.findRecord(id).orElse(upload);
+        if (partialsFinished) {
+            UploadRecord assembled;
+            try {
+                assembled = assemble(id, true);
+            } catch (IOException e) {
+                throw storageFailure("assembling final upload " + id, e);
+            } catch (TusException e) {
+                // The lock was not to be had (assemble() cleans up every failure after taking it).
+                discard(id);
+                throw e;
+            }
+            return assembled != null ? assembled : repository.findRecord(id).orElse(upload);
         }
         return upload;
+    }
+
+    /** Counts a new upload and tells observers, after its row is committed (and, if complete, that too). */
+    private void announceCreated(UploadRecord upload) {
+        metrics.created();
+        LOG.debugf("upload %s created, length %s", upload.id(), upload.length());
+        events.publish(new UploadCreated(upload));
+        if (upload.finished()) {
+            uploadFinished(upload);
+        }
     }
 
     private List<UploadRecord> loadPartials(List<String> partialIds, Instant now, Caller caller) {
@@ -253,17 +276,20 @@ public class UploadService {
 
     /** {@link #head(String)} for a caller, who must be allowed to see the upload (404 otherwise). */
     public UploadRecord head(String id, Caller caller) {
-        UploadRecord upload = requireLive(id, Instant.now(), caller);
+        UploadRecord upload = requireLive(id, clock.instant(), caller);
         if (upload.finished() || upload.isFinal()) {
             return upload;
         }
         try (UploadLock lock = acquire(id, () -> {
         })) {
-            return requireLive(id, Instant.now(), caller);
+            return requireLive(id, clock.instant(), caller);
         }
     }
 
-    /** The upload for a download: it must exist, not be expired, and be complete. */
+    /**
+     * The upload for a download: it must exist, not be expired, and be complete. On local files its size is checked
+     * too (one stat): a file that vanished would otherwise fail in the middle of the response.
+     */
     public UploadRecord finishedUpload(String id) {
         return finishedUpload(id, Caller.ANYONE);
     }
@@ -273,10 +299,24 @@ public class UploadService {
      * {@code tus.auth.public-downloads} is on.
      */
     public UploadRecord finishedUpload(String id, Caller caller) {
-        UploadRecord upload = requireLive(id, Instant.now(), caller, config.auth().publicDownloads());
+        UploadRecord upload = requireLive(id, clock.instant(), caller, config.auth().publicDownloads());
         if (!upload.finished()) {
             throw new TusException(TusError.INCOMPLETE_UPLOAD,
                     "upload has " + upload.offset() + " of " + (upload.length() == null ? "?" : upload.length()) + " bytes");
+        }
+        if (upload.length() > 0 && storage instanceof LocalFileStorage files) {
+            long size;
+            try {
+                size = Files.size(files.fileOf(id));
+            } catch (NoSuchFileException e) {
+                size = -1;
+            } catch (IOException e) {
+                throw storageFailure("reading upload " + id, e);
+            }
+            if (size < upload.length()) {
+                markLost(id, "its file holds " + Math.max(size, 0) + " of " + upload.length() + " bytes");
+                throw new TusException(TusError.UPLOAD_LOST);
+            }
         }
         return upload;
     }
@@ -295,6 +335,17 @@ public class UploadService {
 
     /** {@link #append(String, AppendCommand, RequestBody)} for a caller, who must own the upload (404 otherwise). */
     public CompletionStage<AppendOutcome> append(String id, Caller caller, AppendCommand command, RequestBody body) {
+        return startAppend(id, caller, command, body).thenApply(outcome -> {
+            if (outcome.finished() != null) {
+                uploadFinished(outcome.finished());
+            }
+            return outcome;
+        });
+    }
+
+    /** Starts an append; the stage completes once its outcome is committed and the lock released. No events. */
+    private CompletionStage<AppendOutcome> startAppend(String id, Caller caller, AppendCommand command,
+            RequestBody body) {
         requireNotDraining();
         if (!UploadIds.isValid(id)) {
             throw new TusException(TusError.UPLOAD_NOT_FOUND);
@@ -303,7 +354,7 @@ public class UploadService {
         ReleaseRelay relay = new ReleaseRelay();
         UploadLock lock = acquire(id, relay::request);
         try {
-            UploadRecord upload = requireLive(id, Instant.now(), caller);
+            UploadRecord upload = requireLive(id, clock.instant(), caller);
             if (upload.isFinal()) {
                 throw new TusException(TusError.MODIFY_FINAL, "cannot append to a final upload");
             }
@@ -311,7 +362,7 @@ public class UploadService {
                 throw new TusException(TusError.MISMATCHED_OFFSET,
                         "Upload-Offset is " + command.offset() + " but the upload is at " + upload.offset());
             }
-            Long length = declareLength(upload, command.declaredLength());
+            Long length = checkDeclaredLength(upload, command.declaredLength());
             long maxSize = config.maxSize().asLongValue();
             long allowance = length != null ? length - upload.offset() : maxSize - upload.offset();
             if (command.contentLength() > allowance) {
@@ -321,10 +372,20 @@ public class UploadService {
                         : new TusException(TusError.MAX_SIZE_EXCEEDED, "Content-Length " + command.contentLength()
                                 + " goes past the maximum upload size: " + allowance + " bytes remain");
             }
-            AppendSink sink = upload.finished() ? new FinishedUploadSink(upload.offset())
-                    : storage.openAppend(id, upload.offset());
+            AppendSink sink;
+            try {
+                sink = upload.finished() ? new FinishedUploadSink(upload.offset())
+                        : storage.openAppend(id, upload.offset());
+            } catch (UploadBytesLostException e) {
+                markLost(id, e.getMessage());
+                throw new TusException(TusError.UPLOAD_LOST);
+            } catch (IOException e) {
+                throw storageFailure("opening storage for upload " + id, e);
+            }
             TusConfig.Patch patch = config.patch();
-            AppendOperation operation = new AppendOperation(this, upload, length, lock, sink, allowance,
+            // A declared length is saved with the request's last commit, never when the request is refused.
+            Long declaring = upload.length() == null ? command.declaredLength() : null;
+            AppendOperation operation = new AppendOperation(this, upload, length, declaring, lock, sink, allowance,
                     command.checksum(), body, patch.idleTimeout(), patch.maxBufferedBytes().asLongValue(),
                     patch.checkpointInterval().asLongValue(), patch.releaseDrain());
             activeAppends.add(operation);
@@ -334,9 +395,6 @@ public class UploadService {
                 operation.requestStop(AppendOperation.Stop.SHUTDOWN);
             }
             return operation.start();
-        } catch (IOException e) {
-            lock.close();
-            throw new UncheckedIOException("opening storage for upload " + id + " failed", e);
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -346,7 +404,7 @@ public class UploadService {
     /**
      * Creates an upload and appends the request's body to it (creation-with-upload). A body that cannot fit is
      * rejected before anything is created; a body that fails (too long, checksum mismatch, storage failure) leaves
-     * no upload behind. An interrupted body keeps what arrived, like any append.
+     * no upload behind, and no event or meter counts it. An interrupted body keeps what arrived, like any append.
      */
     public CompletionStage<CreatedUpload> createWithBody(CreateCommand create, UploadChecksum checksum,
             long contentLength, RequestBody body) {
@@ -363,26 +421,34 @@ public class UploadService {
             throw new TusException(TusError.MAX_SIZE_EXCEEDED,
                     "Content-Length " + contentLength + " exceeds the maximum upload size of " + maxSize + " bytes");
         }
-        UploadRecord upload = create(create);
+        UploadRecord upload = createRecord(create);
         CompletionStage<AppendOutcome> appended;
         try {
-            appended = append(upload.id(), create.caller(), new AppendCommand(0, null, checksum, contentLength), body);
+            appended = startAppend(upload.id(), create.caller(), new AppendCommand(0, null, checksum, contentLength),
+                    body);
         } catch (RuntimeException e) {
             discard(upload.id());
             throw e;
         }
         return appended.thenApply(outcome -> {
-            boolean discard = switch (outcome.error() == null ? TusError.INTERNAL_SERVER_ERROR : outcome.error()) {
-                case UPLOAD_SIZE_EXCEEDED, MAX_SIZE_EXCEEDED, CHECKSUM_MISMATCH, INTERNAL_SERVER_ERROR,
-                        MISMATCHED_OFFSET ->
-                    !outcome.complete();
-                default -> false;
-            };
-            if (discard) {
+            if (!outcome.complete() && !keepsWhatArrived(outcome.error())) {
                 discard(upload.id());
+                return new CreatedUpload(upload, outcome, true);
             }
-            return new CreatedUpload(upload, outcome, discard);
+            announceCreated(upload);
+            if (outcome.finished() != null) {
+                uploadFinished(outcome.finished());
+            }
+            return new CreatedUpload(upload, outcome, false);
         });
+    }
+
+    /** Errors of a body that was cut off (the client, a newer request, shutdown): what arrived is kept. */
+    private static boolean keepsWhatArrived(TusError error) {
+        return switch (error) {
+            case UPLOAD_INTERRUPTED, READ_TIMEOUT, SERVER_SHUTDOWN, UNEXPECTED_EOF -> true;
+            default -> false;
+        };
     }
 
     /**
@@ -393,17 +459,22 @@ public class UploadService {
     public record CreatedUpload(UploadRecord upload, AppendOutcome append, boolean discarded) {
     }
 
-    /** Deletes an upload this server just created and could not fill (no termination event). */
+    /** Deletes an upload this server just created and could not fill or assemble (no termination event). */
     private void discard(String id) {
         try {
-            repository.deleteRecord(id);
-        } finally {
-            deleteBytesQuietly(id);
+            if (repository.deleteAndScheduleBytes(id, clock.instant())) {
+                deleteScheduledBytes(id);
+            }
+        } catch (RuntimeException e) {
+            LOG.warnf("removing the failed new upload %s failed: %s", id, e.getMessage());
         }
     }
 
-    /** Applies an Upload-Length sent with an append; returns the upload's length afterwards (null if deferred). */
-    private Long declareLength(UploadRecord upload, Long declared) {
+    /**
+     * Checks an Upload-Length sent with an append; returns the upload's length including it (null if deferred). It is
+     * stored by the append's last commit, not here: a refused request must not leave it behind.
+     */
+    private Long checkDeclaredLength(UploadRecord upload, Long declared) {
         Long length = upload.length();
         if (declared == null) {
             return length;
@@ -427,9 +498,6 @@ public class UploadService {
             throw new TusException(TusError.MAX_SIZE_EXCEEDED,
                     "Upload-Length " + declared + " exceeds the maximum upload size of " + maxSize + " bytes");
         }
-        if (!repository.declareLength(upload.id(), declared)) {
-            throw new TusException(TusError.INVALID_UPLOAD_LENGTH, "Upload-Length has already been declared");
-        }
         return declared;
     }
 
@@ -439,18 +507,16 @@ public class UploadService {
         }
     }
 
-    /** Called once per upload, by the request whose compare-and-set completed it, with the upload as it is now. */
-    void uploadFinished(UploadRecord upload) {
-        String id = upload.id();
+    /**
+     * An upload became complete, its state committed and its lock released: counts it, tells observers and assembles
+     * the finals waiting for it. Called once per upload, by the request whose commit completed it.
+     */
+    private void uploadFinished(UploadRecord upload) {
         metrics.finished();
-        finishedEvent.fire(new UploadFinished(upload));
+        events.publish(new UploadFinished(upload));
         if (upload.isPartial()) {
-            for (String finalId : repository.findFinalsWaitingOn(id)) {
-                try {
-                    assembleIfReady(finalId);
-                } catch (RuntimeException e) {
-                    LOG.errorf(e, "assembling final upload %s failed; the reaper will retry", finalId);
-                }
+            for (String finalId : repository.findFinalsWaitingOn(upload.id())) {
+                assembleIfReady(finalId);
             }
         }
     }
@@ -471,6 +537,18 @@ public class UploadService {
         return config.expiration().finishedAfter().map(now::plus).orElse(null);
     }
 
+    /**
+     * When an append still streaming into an upload that expires at {@code expiresAt} must slide its expiry (half the
+     * sliding window before it), so that an upload receiving bytes never expires under it; null for never.
+     */
+    Instant slideExpiryAt(Instant expiresAt) {
+        return expiresAt == null ? null : expiresAt.minus(config.expiration().unfinishedAfter().dividedBy(2));
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
     UploadMetrics metrics() {
         return metrics;
     }
@@ -487,39 +565,115 @@ public class UploadService {
 
     /**
      * Assembles a final upload if all its partials are complete; a no-op otherwise or if it already is. Safe to
-     * call repeatedly and concurrently: the final's lock and its finished flag make it happen once.
+     * call repeatedly and concurrently: the final's lock and its finished flag make it happen once. A final that can
+     * never complete (a partial deleted, expired or lost, or its assembly short of bytes) is given up: expired, or
+     * marked lost. Failures that may pass (a full or unreachable storage) are logged in one line and left to the
+     * reaper's next sweep. Never throws.
      */
     public void assembleIfReady(String finalId) {
-        UploadRecord finalUpload = repository.findRecord(finalId).orElse(null);
-        if (finalUpload == null || finalUpload.finished() || finalUpload.expiredAt() != null || !allFinished(finalUpload)) {
-            return;
-        }
-        try (UploadLock lock = acquire(finalId, () -> {
-        })) {
-            finalUpload = repository.findRecord(finalId).orElse(null);
-            if (finalUpload == null || finalUpload.finished() || !allFinished(finalUpload)) {
+        try {
+            UploadRecord finalUpload = repository.findRecord(finalId).orElse(null);
+            if (finalUpload == null || finalUpload.finished() || finalUpload.expiredAt() != null) {
                 return;
             }
-            long written = ((ConcatenatingStorage) storage).concatenate(finalId, finalUpload.concatParts());
-            if (written != finalUpload.length()) {
-                throw new IllegalStateException("final upload " + finalId + " assembled " + written
-                        + " bytes, expected " + finalUpload.length());
+            Partials partials = partials(finalUpload);
+            if (partials == Partials.NEVER) {
+                if (repository.expireNowAndScheduleBytes(finalId, clock.instant())) {
+                    LOG.infof("final upload %s can never complete (a partial is gone); it expired", finalId);
+                    deleteScheduledBytes(finalId);
+                }
+                return;
             }
-            storage.finish(finalId, written);
-            Instant now = Instant.now();
-            Instant expiresAt = expiryOfFinished(now);
-            if (lock.isHeld() && repository.finishFinal(finalId, written, expiresAt, now)) {
-                uploadFinished(finalUpload.withProgress(written, written, expiresAt, now));
+            if (partials == Partials.READY) {
+                UploadRecord assembled = assemble(finalId, false);
+                if (assembled != null) {
+                    uploadFinished(assembled);
+                }
             }
-        } catch (IOException e) {
-            throw new UncheckedIOException("assembling final upload " + finalId + " failed", e);
+        } catch (UploadBytesLostException e) {
+            // Already marked lost, and logged, by assemble().
+        } catch (IOException | TusException e) {
+            LOG.warnf("assembling final upload %s failed, the reaper will retry: %s", finalId, e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.warnf("assembling final upload %s failed, the reaper will retry: %s", finalId, e.toString());
+            LOG.debugf(e, "assembling final upload %s", finalId);
         }
     }
 
-    private boolean allFinished(UploadRecord finalUpload) {
+    /**
+     * Assembles a final upload under its lock. Returns the final as this call finished it, or null when there is
+     * nothing to do (gone, already finished, partials not ready). When the bytes come up short (a partial lost its
+     * bytes), the final is marked lost, or, while being created ({@code creating}), removed again; any other failure
+     * during creation removes it too, so a failed creation leaves no trace. Both happen under the lock, so no other
+     * assembly can run between the failure and the cleanup.
+     */
+    private UploadRecord assemble(String finalId, boolean creating) throws IOException {
+        try (UploadLock lock = acquire(finalId, () -> {
+        })) {
+            UploadRecord finalUpload = repository.findRecord(finalId).orElse(null);
+            if (finalUpload == null || finalUpload.finished() || finalUpload.expiredAt() != null
+                    || partials(finalUpload) != Partials.READY) {
+                return null;
+            }
+            try {
+                long written = ((ConcatenatingStorage) storage).concatenate(finalId, finalUpload.concatParts());
+                if (written != finalUpload.length()) {
+                    throw new UploadBytesLostException("final upload " + finalId + " assembled " + written + " of "
+                            + finalUpload.length() + " bytes: a partial upload's stored bytes are missing");
+                }
+                storage.finish(finalId, written);
+                Instant now = clock.instant();
+                Instant expiresAt = expiryOfFinished(now);
+                if (lock.isHeld() && repository.finishFinal(finalId, written, expiresAt, now)) {
+                    return finalUpload.withProgress(written, written, expiresAt, now);
+                }
+                return null;
+            } catch (IOException | RuntimeException e) {
+                if (creating) {
+                    discard(finalId);
+                } else if (e instanceof UploadBytesLostException) {
+                    markLost(finalId, e.getMessage());
+                }
+                throw e;
+            }
+        }
+    }
+
+    private enum Partials {
+        /** Every partial is finished: the final can be assembled. */
+        READY,
+        /** Some partial is still receiving bytes. */
+        WAITING,
+        /** A partial was deleted, expired or lost: the final can never complete. */
+        NEVER
+    }
+
+    private Partials partials(UploadRecord finalUpload) {
         Set<String> distinct = new LinkedHashSet<>(finalUpload.concatParts());
         List<UploadRecord> partials = repository.findRecords(List.copyOf(distinct));
-        return partials.size() == distinct.size() && partials.stream().allMatch(p -> p.finished() && p.expiredAt() == null);
+        if (partials.size() < distinct.size() || partials.stream().anyMatch(p -> p.expiredAt() != null)) {
+            return Partials.NEVER;
+        }
+        return partials.stream().allMatch(UploadRecord::finished) ? Partials.READY : Partials.WAITING;
+    }
+
+    // ---- lost bytes ----
+
+    /**
+     * The storage lost bytes that {@code id}'s offset counts: the upload becomes a tombstone answering 410
+     * ERR_UPLOAD_LOST (counted and logged once), what is left of its bytes is deleted, and finals waiting for it are
+     * lost too. Called while holding the upload's lock, except for finished uploads (nothing writes them).
+     */
+    void markLost(String id, String reason) {
+        if (!repository.markLostAndScheduleBytes(id, clock.instant())) {
+            return;
+        }
+        metrics.lost();
+        LOG.warnf("upload %s lost its stored bytes and answers 410 ERR_UPLOAD_LOST from now on: %s", id, reason);
+        deleteScheduledBytes(id);
+        for (String finalId : repository.findFinalsWaitingOn(id)) {
+            markLost(finalId, "its partial upload " + id + " lost its bytes");
+        }
     }
 
     // ---- termination ----
@@ -532,66 +686,95 @@ public class UploadService {
     /** {@link #terminate(String)} for a caller, who must own the upload (404 otherwise). */
     public void terminate(String id, Caller caller) {
         requireSupported(TusExtension.TERMINATION);
-        UploadRecord upload = requireLive(id, Instant.now(), caller);
+        UploadRecord upload = requireLive(id, clock.instant(), caller);
         if (upload.finished() && !config.termination().finishedUploads()) {
             throw new TusException(TusError.TERMINATION_REJECTED, "finished uploads cannot be terminated");
         }
         try (UploadLock lock = acquire(id, () -> {
         })) {
-            if (!repository.deleteRecord(id)) {
+            // The row goes and its bytes are recorded as pending deletion in one statement: if the storage cannot
+            // delete them now (read-only, unreachable), the reaper retries; they are never orphaned.
+            Instant now = clock.instant();
+            if (!repository.deleteAndScheduleBytes(id, now)) {
                 throw new TusException(TusError.UPLOAD_NOT_FOUND);
             }
-            deleteBytesQuietly(id);
+            deleteScheduledBytes(id);
             // A final upload still waiting for this partial can never complete.
             for (String finalId : repository.findFinalsWaitingOn(id)) {
-                if (repository.deleteRecord(finalId)) {
-                    deleteBytesQuietly(finalId);
+                if (repository.deleteAndScheduleBytes(finalId, now)) {
+                    deleteScheduledBytes(finalId);
                 }
             }
         }
         metrics.terminated();
-        terminatedEvent.fire(new UploadTerminated(id, upload.owner()));
+        events.publish(new UploadTerminated(id, upload.owner()));
     }
 
     // ---- expiration ----
 
     /**
-     * Reclaims an upload whose expiry has passed: deletes its bytes and leaves a tombstone (so it answers 410).
-     * Skips uploads that are busy or no longer due.
+     * Reclaims an upload whose expiry has passed: leaves a tombstone (so it answers 410) and deletes its bytes.
+     * Skips uploads that are no longer due, and uploads whose lock is held: an append in progress (on any replica)
+     * is never interrupted, and slides the expiry itself while it streams.
      *
      * @return true when the upload was expired by this call
      */
     public boolean expire(String id) {
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         String owner;
-        try (UploadLock lock = locks.acquire(id, Duration.ofSeconds(1), () -> {
-        })) {
+        UploadLock lock;
+        try {
+            lock = locks.tryAcquire(id);
+        } catch (LockUnavailableException e) {
+            return false;
+        }
+        if (lock == null) {
+            return false;
+        }
+        try (lock) {
             UploadRecord upload = repository.findRecord(id).orElse(null);
             if (upload == null || upload.expiredAt() != null || !upload.expiredAt(now)) {
                 return false;
             }
             owner = upload.owner();
-            storage.delete(id);
-            if (!repository.markExpired(id, now)) {
+            if (!repository.expireAndScheduleBytes(id, now)) {
                 return false;
             }
+            deleteScheduledBytes(id);
             for (String finalId : repository.findFinalsWaitingOn(id)) {
-                if (repository.expireNow(finalId, now)) {
-                    deleteBytesQuietly(finalId);
+                if (repository.expireNowAndScheduleBytes(finalId, now)) {
+                    deleteScheduledBytes(finalId);
                 }
             }
-        } catch (LockTimeoutException | LockUnavailableException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        } catch (IOException e) {
-            LOG.warnf(e, "deleting the bytes of expired upload %s failed; will retry", id);
-            return false;
         }
         metrics.expired();
-        expiredEvent.fire(new UploadExpired(id, owner));
+        events.publish(new UploadExpired(id, owner));
         return true;
+    }
+
+    /**
+     * Deletes bytes whose deletion could not be done at once (see {@link UploadRepository#findPendingDeletes}).
+     *
+     * @return how many of the batch the storage still refused
+     */
+    public int retryPendingDeletes(int limit) {
+        int failed = 0;
+        String lastError = null;
+        for (String id : repository.findPendingDeletes(limit)) {
+            try {
+                storage.delete(id);
+                repository.bytesDeleted(id);
+            } catch (IOException e) {
+                failed++;
+                lastError = e.getMessage();
+                repository.bytesDeleteFailed(id, lastError);
+            }
+        }
+        if (failed > 0) {
+            LOG.warnf("the bytes of %d deleted or expired uploads could not be deleted yet (retried every sweep): %s",
+                    failed, lastError);
+        }
+        return failed;
     }
 
     // ---- shutdown ----
@@ -644,8 +827,8 @@ public class UploadService {
 
     /**
      * The upload, if the id is well-formed, the row exists, the caller may see it (or it is finished and
-     * {@code publicIfFinished}) and it has not expired. The one place where ownership is checked for a request on an
-     * upload; another caller's upload answers exactly as a missing one, so ids cannot be probed.
+     * {@code publicIfFinished}) and it has not expired or been lost. The one place where ownership is checked for a
+     * request on an upload; another caller's upload answers exactly as a missing one, so ids cannot be probed.
      */
     private UploadRecord requireLive(String id, Instant now, Caller caller, boolean publicIfFinished) {
         if (!UploadIds.isValid(id)) {
@@ -655,6 +838,9 @@ public class UploadService {
                 .orElseThrow(() -> new TusException(TusError.UPLOAD_NOT_FOUND));
         if (!caller.mayAccess(upload) && !(publicIfFinished && upload.finished())) {
             throw new TusException(TusError.UPLOAD_NOT_FOUND);
+        }
+        if (upload.lost()) {
+            throw new TusException(TusError.UPLOAD_LOST);
         }
         if (upload.expiredAt(now)) {
             throw new TusException(TusError.UPLOAD_EXPIRED);
@@ -673,19 +859,49 @@ public class UploadService {
         } catch (LockUnavailableException e) {
             // Fail closed: without the lock nothing is read or written.
             LOG.warnf("lock backend unavailable: %s", e.getMessage());
-            throw new TusException(TusError.SERVICE_UNAVAILABLE, "the lock service is unavailable, try again");
+            throw new TusException(TusError.LOCK_UNAVAILABLE);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new TusException(TusError.SERVICE_UNAVAILABLE, "interrupted while waiting for the upload's lock");
         }
     }
 
+    /** Deletes the bytes of an upload that has no row yet (its creation failed). */
     private void deleteBytesQuietly(String id) {
         try {
             storage.delete(id);
         } catch (IOException | RuntimeException e) {
-            LOG.warnf(e, "deleting the bytes of upload %s failed; they are orphaned", id);
+            LOG.warnf("deleting the bytes of upload %s failed; they are orphaned: %s", id, e.getMessage());
         }
+    }
+
+    /** Deletes bytes recorded as pending deletion; when the storage cannot now, the record stays for the reaper. */
+    private void deleteScheduledBytes(String id) {
+        try {
+            storage.delete(id);
+        } catch (IOException | RuntimeException e) {
+            LOG.warnf("deleting the bytes of upload %s failed; the reaper will retry: %s", id, e.getMessage());
+            return;
+        }
+        try {
+            repository.bytesDeleted(id);
+        } catch (RuntimeException e) {
+            LOG.debugf("upload %s: bytes deleted, but not their pending record (the reaper deletes again): %s", id,
+                    e.getMessage());
+        }
+    }
+
+    /**
+     * The exception to throw for a storage failure: a {@link TusException} naming an infrastructure fault (507,
+     * 503, 410), else an unexpected error (500, logged with its stack trace by the exception mapper).
+     */
+    private static RuntimeException storageFailure(String what, IOException e) {
+        TusError error = Failures.infrastructureError(e);
+        if (error == null) {
+            return new UncheckedIOException(what + " failed", e);
+        }
+        LOG.warnf("%s failed: %s: %s", what, error.code(), e.getMessage());
+        return new TusException(error, error.message());
     }
 
     /** Forwards a release request that may arrive before the operation holding the lock exists. */

@@ -5,8 +5,12 @@ import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 
 import jakarta.inject.Inject;
 
@@ -15,7 +19,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.persistence.UploadRepository;
 import io.resumableupload.support.FinishedEvents;
+import io.resumableupload.support.LogCapture;
 import io.resumableupload.support.Tus;
 
 /** concatenation and concatenation-unfinished: RELIABILITY A14, D2, D11. */
@@ -24,6 +30,9 @@ class ConcatenationTest {
 
     @Inject
     FinishedEvents finishedEvents;
+
+    @Inject
+    UploadRepository repository;
 
     @Test
     void final_of_finished_partials_is_assembled_at_creation() throws Exception {
@@ -133,6 +142,64 @@ class ConcatenationTest {
                 .extract().header("Location"));
         tus().delete(pa).then().statusCode(204);
         Tus.head(fin).then().statusCode(404);
+    }
+
+    /** A zero-length partial is a valid, finished partial: alone, among others, repeated. */
+    @Test
+    void a_final_naming_a_zero_length_partial_completes_with_the_right_bytes() throws Exception {
+        String empty = partial(0);
+        Tus.head(empty).then().statusCode(200).header("Upload-Offset", "0").header("Upload-Length", "0");
+        String alone = Tus.pathOf(tus().header("Upload-Concat", "final;" + empty).post("/files").then().statusCode(201)
+                .extract().header("Location"));
+        Tus.head(alone).then().statusCode(200).header("Upload-Offset", "0").header("Upload-Length", "0");
+        assertArrayEquals(new byte[0], Tus.download(alone));
+
+        byte[] a = Tus.randomBytes(1000, 6);
+        String pa = partial(a.length);
+        Tus.patch(pa, 0, a).then().statusCode(204);
+        String mixed = Tus.pathOf(tus().header("Upload-Concat", "final;" + empty + " " + pa + " " + empty + " " + pa)
+                .post("/files").then().statusCode(201).extract().header("Location"));
+        Tus.head(mixed).then().statusCode(200).header("Upload-Offset", "2000");
+        ByteArrayOutputStream expected = new ByteArrayOutputStream();
+        expected.write(a);
+        expected.write(a);
+        assertArrayEquals(expected.toByteArray(), Tus.download(mixed));
+        assertEquals(1, finishedEvents.count(Tus.idOf(mixed)));
+    }
+
+    /** concatenation-unfinished with a zero-length partial: the final completes when the other partial does. */
+    @Test
+    void a_final_waiting_with_a_zero_length_partial_completes_when_the_other_partial_finishes() {
+        String empty = partial(0);
+        byte[] b = Tus.randomBytes(500, 7);
+        String pb = partial(b.length);
+        String fin = Tus.pathOf(tus().header("Upload-Concat", "final;" + empty + " " + pb).post("/files").then()
+                .statusCode(201).extract().header("Location"));
+        Tus.patch(pb, 0, b).then().statusCode(204);
+        Tus.head(fin).then().statusCode(200).header("Upload-Offset", "500");
+        assertArrayEquals(b, Tus.download(fin));
+        assertEquals(1, finishedEvents.count(Tus.idOf(fin)));
+    }
+
+    /**
+     * A final that can never be assembled (a partial's stored bytes vanished) is given up once, answering 410
+     * ERR_UPLOAD_LOST, instead of being retried by every sweep with a stack trace.
+     */
+    @Test
+    void a_final_whose_partial_lost_its_bytes_is_given_up_without_a_stack_trace() throws Exception {
+        String pa = partial(100);
+        String pb = partial(100);
+        Tus.patch(pa, 0, new byte[100]).then().statusCode(204);
+        String fin = Tus.pathOf(tus().header("Upload-Concat", "final;" + pa + " " + pb).post("/files").then()
+                .statusCode(201).extract().header("Location"));
+        Files.delete(Path.of("target/test-uploads", Tus.idOf(pa)));
+        try (LogCapture log = new LogCapture()) {
+            Tus.patch(pb, 0, new byte[100]).then().statusCode(204);
+            Tus.head(fin).then().statusCode(410);
+            io.restassured.RestAssured.given().get(fin).then().statusCode(410).body(startsWith("ERR_UPLOAD_LOST"));
+            assertFalse(repository.findUnfinishedFinals(10_000).contains(Tus.idOf(fin)), "the reaper would retry it");
+            assertEquals(List.of(), log.withStackTraces().stream().map(r -> r.getMessage()).toList());
+        }
     }
 
     private static String partial(long length) {

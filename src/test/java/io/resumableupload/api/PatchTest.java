@@ -89,9 +89,12 @@ class PatchTest {
         assertEquals(0, Tus.offset(path));
     }
 
-    /** RELIABILITY A10(b): chunked, 413 with exactly the upload's length stored and those bytes intact. */
+    /**
+     * RELIABILITY A10(b), chunked: 413. Issue 7.2 supersedes A10(b)'s "offset == 10 KiB": a request answered with an
+     * error must not finish the upload, so it stores nothing beyond the previous offset; the client resumes from it.
+     */
     @Test
-    void chunked_body_longer_than_the_upload_stores_exactly_the_length_then_413() throws Exception {
+    void chunked_body_longer_than_the_upload_is_413_and_stores_nothing() throws Exception {
         byte[] data = Tus.randomBytes(50 * 1024, 9);
         String path = Tus.create(10 * 1024);
         try (RawHttp http = RawHttp.connect(root.getPort())) {
@@ -103,7 +106,9 @@ class PatchTest {
             RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
             assertEquals(413, response.status());
         }
-        assertEquals(10 * 1024, Tus.offset(path));
+        assertEquals(0, Tus.offset(path));
+        io.restassured.RestAssured.given().get(path).then().statusCode(409);
+        Tus.patch(path, 0, Arrays.copyOf(data, 10 * 1024)).then().statusCode(204);
         assertArrayEquals(Arrays.copyOf(data, 10 * 1024), Tus.download(path));
     }
 

@@ -59,6 +59,29 @@ abstract class LockContract {
         }
     }
 
+    /** Background work (the reaper) takes only free locks, and never disturbs a holder, here or in another replica. */
+    @Test
+    void try_acquire_takes_a_free_lock_and_never_disturbs_a_holder() throws Exception {
+        UploadLocks a = replica();
+        UploadLocks b = replica();
+        String id = newId();
+        AtomicInteger asked = new AtomicInteger();
+        try (UploadLock held = a.acquire(id, Duration.ofSeconds(1), asked::incrementAndGet)) {
+            assertEquals(null, b.tryAcquire(id));
+            assertEquals(null, a.tryAcquire(id));
+            assertTrue(held.isHeld());
+            assertTrue(held.confirmHeld());
+            assertEquals(0, asked.get(), "the holder was asked to let go");
+        }
+        UploadLock taken = b.tryAcquire(id);
+        assertTrue(taken != null && taken.isHeld());
+        assertThrows(LockTimeoutException.class, () -> a.acquire(id, Duration.ofMillis(300), () -> {
+        }));
+        taken.close();
+        a.acquire(id, Duration.ofSeconds(1), () -> {
+        }).close();
+    }
+
     /** The newest request wins: a holder that honours the request lets go, and the waiter gets the lock soon. */
     @Test
     void a_holder_that_lets_go_hands_over_within_a_second() throws Exception {

@@ -21,7 +21,8 @@ public final class Metrics {
         // Quarkus publishes the management port it bound (test-port 0 picks a free one) under this key.
         int port = ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
         Map<String, Double> series = new HashMap<>();
-        for (String line : given().get("http://localhost:" + port + "/q/metrics").then().statusCode(200).extract().asString().split("\n")) {
+        for (String line : given().get("http://localhost:" + port + "/q/metrics").then().statusCode(200).extract().asString()
+                .split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }

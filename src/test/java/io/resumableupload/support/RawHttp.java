@@ -97,6 +97,13 @@ public final class RawHttp implements AutoCloseable {
         return null;
     }
 
+    /** Reads the body of {@code response} (Content-Length bytes) as text. */
+    public String readBody(Response response) throws IOException {
+        String length = response.header("Content-Length");
+        byte[] body = in.readNBytes(length == null ? 0 : Integer.parseInt(length));
+        return new String(body, StandardCharsets.UTF_8);
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

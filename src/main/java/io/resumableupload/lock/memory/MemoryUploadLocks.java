@@ -45,6 +45,13 @@ public final class MemoryUploadLocks implements UploadLocks {
         }
     }
 
+    @Override
+    public UploadLock tryAcquire(String uploadId) {
+        Holder mine = new Holder(uploadId, () -> {
+        });
+        return holders.putIfAbsent(uploadId, mine) == null ? mine : null;
+    }
+
     /**
      * Asks the holder of {@code uploadId}'s lock in this JVM, if any, to let go: how a request from another replica
      * reaches the holder (the distributed backends call it when such a request arrives).

@@ -128,6 +128,30 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
         }
     }
 
+    @Override
+    public UploadLock tryAcquire(String uploadId) {
+        UploadLock inProcess = local.tryAcquire(uploadId);
+        if (inProcess == null) {
+            return null;
+        }
+        long key = key(uploadId);
+        Session session = sessions[(int) Math.floorMod(key, (long) sessions.length)];
+        try {
+            long epoch = session.tryLock(key, uploadId);
+            if (epoch < 0) {
+                inProcess.close();
+                return null;
+            }
+            return new PostgresLock(uploadId, key, session, epoch, inProcess);
+        } catch (SQLException e) {
+            inProcess.close();
+            throw new LockUnavailableException("PostgreSQL lock backend unavailable: " + e.getMessage(), e);
+        } catch (RuntimeException e) {
+            inProcess.close();
+            throw e;
+        }
+    }
+
     /** Checks that a lock session can reach the database (readiness). */
     public void checkAvailable() throws SQLException {
         sessions[0].ping();

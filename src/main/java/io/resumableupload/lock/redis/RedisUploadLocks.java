@@ -74,19 +74,9 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
             throws LockTimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         UploadLock inProcess = local.acquire(uploadId, timeout, onReleaseRequested);
-        String key = prefix + uploadId;
-        String token = replica + ":" + tokens.incrementAndGet();
         try {
-            return signals.takeWhenFree(uploadId, deadline, POLL_MILLIS, () -> {
-                long sent = System.nanoTime();
-                Response set = redis.execute("SET", key, token, "NX", "PX", Long.toString(ttlMillis));
-                if (set == null || !"OK".equals(set.toString())) {
-                    return null;
-                }
-                RedisLock lock = new RedisLock(uploadId, key, token, sent, inProcess);
-                held.put(uploadId, lock);
-                return lock;
-            }, this::publish);
+            return signals.takeWhenFree(uploadId, deadline, POLL_MILLIS, () -> setIfAbsent(uploadId, inProcess),
+                    this::publish);
         } catch (LockTimeoutException | InterruptedException e) {
             inProcess.close();
             throw e;
@@ -94,6 +84,38 @@ public final class RedisUploadLocks implements UploadLocks, AutoCloseable {
             inProcess.close();
             throw new LockUnavailableException("Redis lock backend unavailable: " + e.getMessage(), e);
         }
+    }
+
+    @Override
+    public UploadLock tryAcquire(String uploadId) {
+        UploadLock inProcess = local.tryAcquire(uploadId);
+        if (inProcess == null) {
+            return null;
+        }
+        try {
+            RedisLock lock = setIfAbsent(uploadId, inProcess);
+            if (lock == null) {
+                inProcess.close();
+            }
+            return lock;
+        } catch (RuntimeException e) {
+            inProcess.close();
+            throw new LockUnavailableException("Redis lock backend unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** One {@code SET NX}: the lease, or null while another holder has it. */
+    private RedisLock setIfAbsent(String uploadId, UploadLock inProcess) {
+        String key = prefix + uploadId;
+        String token = replica + ":" + tokens.incrementAndGet();
+        long sent = System.nanoTime();
+        Response set = redis.execute("SET", key, token, "NX", "PX", Long.toString(ttlMillis));
+        if (set == null || !"OK".equals(set.toString())) {
+            return null;
+        }
+        RedisLock lock = new RedisLock(uploadId, key, token, sent, inProcess);
+        held.put(uploadId, lock);
+        return lock;
     }
 
     /** Checks that Redis answers (readiness). */

@@ -51,7 +51,7 @@ final class DirectorySync {
         }
         IOException error = null;
         try {
-            forceDirectory();
+            force(directory);
         } catch (IOException e) {
             error = e;
         }
@@ -69,7 +69,8 @@ final class DirectorySync {
         }
     }
 
-    private void forceDirectory() throws IOException {
+    /** fsyncs one directory (no group commit), e.g. the parent of a directory just created. */
+    static void force(Path directory) throws IOException {
         // Linux allows fsync on a directory opened for reading; Windows has no such thing (and needs none).
         try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
             dir.force(true);

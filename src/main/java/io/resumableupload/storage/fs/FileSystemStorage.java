@@ -5,7 +5,12 @@ import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileStore;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
@@ -13,19 +18,52 @@ import java.util.List;
 import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
+import io.resumableupload.storage.FreeSpaceReporting;
 import io.resumableupload.storage.LocalFileStorage;
+import io.resumableupload.storage.StorageFullException;
+import io.resumableupload.storage.StorageUnavailableException;
+import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
 
 /** Uploads as files in one directory: {@code <directory>/<id>}. */
-public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage {
+public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage, FreeSpaceReporting {
+
+    /** How many bytes an append writes between two looks at the free space (when a minimum is set). */
+    static final long SPACE_CHECK_INTERVAL = 1024 * 1024;
+
+    /** Measures the free space of the upload directory's filesystem (a seam for tests). */
+    @FunctionalInterface
+    interface UsableSpace {
+        long bytes() throws IOException;
+    }
 
     private final Path directory;
     private final boolean fsync;
+    private final long minFreeSpace;
+    private final UsableSpace usableSpace;
     private final DirectorySync directorySync;
 
     public FileSystemStorage(Path directory, boolean fsync) throws IOException {
+        this(directory, fsync, 0);
+    }
+
+    /**
+     * @param minFreeSpace writes that would leave less free space than this are refused as if the disk were full
+     *        (room for the database and the system on a shared disk); 0 for none
+     */
+    public FileSystemStorage(Path directory, boolean fsync, long minFreeSpace) throws IOException {
+        this(directory, fsync, minFreeSpace, null);
+    }
+
+    FileSystemStorage(Path directory, boolean fsync, long minFreeSpace, UsableSpace usableSpace) throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
         this.fsync = fsync;
+        this.minFreeSpace = minFreeSpace;
+        if (usableSpace == null) {
+            FileStore store = Files.getFileStore(this.directory);
+            usableSpace = store::getUsableSpace;
+        }
+        this.usableSpace = usableSpace;
         this.directorySync = new DirectorySync(this.directory);
     }
 
@@ -56,13 +94,27 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
     @Override
     public AppendSink openAppend(String uploadId, long committedOffset) throws IOException {
         Path file = fileOf(uploadId);
-        boolean created = !Files.exists(file);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        boolean created = false;
+        FileChannel channel;
+        try {
+            if (committedOffset > 0) {
+                // Bytes were acknowledged, so the file must be there: never create a fresh one in its place.
+                channel = FileChannel.open(file, StandardOpenOption.WRITE);
+            } else {
+                created = !Files.exists(file);
+                channel = openCreating(file, StandardOpenOption.WRITE);
+            }
+        } catch (NoSuchFileException e) {
+            throw new UploadBytesLostException("the file of upload " + uploadId + " is gone but its offset is "
+                    + committedOffset);
+        } catch (IOException e) {
+            throw classify(e);
+        }
         try {
             long size = channel.size();
             if (size < committedOffset) {
-                throw new IOException("upload " + uploadId + " holds " + size + " bytes but its offset is "
-                        + committedOffset + ": the storage lost bytes");
+                throw new UploadBytesLostException("upload " + uploadId + " holds " + size + " bytes but its offset is "
+                        + committedOffset);
             }
             if (size > committedOffset) {
                 // Bytes past the committed offset were never acknowledged: drop them.
@@ -70,7 +122,10 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
             }
             channel.position(committedOffset);
             return new FileAppendSink(channel, committedOffset, created);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException e) {
+            channel.close();
+            throw classify(e);
+        } catch (RuntimeException e) {
             channel.close();
             throw e;
         }
@@ -83,40 +138,161 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
 
     @Override
     public InputStream openRead(String uploadId, long position, long length) throws IOException {
-        FileChannel channel = FileChannel.open(fileOf(uploadId), StandardOpenOption.READ);
+        FileChannel channel;
+        try {
+            channel = FileChannel.open(fileOf(uploadId), StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            throw new UploadBytesLostException("the file of upload " + uploadId + " is gone");
+        } catch (IOException e) {
+            throw classify(e);
+        }
         channel.position(position);
         return new BoundedInputStream(Channels.newInputStream(channel), length);
     }
 
     @Override
     public void delete(String uploadId) throws IOException {
-        Files.deleteIfExists(fileOf(uploadId));
+        try {
+            Files.deleteIfExists(fileOf(uploadId));
+        } catch (IOException e) {
+            throw classify(e);
+        }
     }
 
+    /**
+     * A partial without bytes has no file (files appear with the first byte), so a missing partial file counts as
+     * empty; if a partial's bytes vanished, the total comes up short and the caller sees the loss.
+     */
     @Override
     public long concatenate(String finalId, List<String> partialIds) throws IOException {
-        long total = 0;
-        try (FileChannel target = FileChannel.open(fileOf(finalId), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        if (minFreeSpace > 0) {
+            long needed = 0;
             for (String partialId : partialIds) {
-                try (FileChannel source = FileChannel.open(fileOf(partialId), StandardOpenOption.READ)) {
-                    long size = source.size();
-                    long copied = 0;
-                    while (copied < size) {
-                        // transferTo uses copy_file_range/sendfile where the OS has them.
-                        copied += source.transferTo(copied, size - copied, target);
-                    }
-                    total += size;
-                }
+                needed += sizeOrZero(fileOf(partialId));
             }
-            syncIfEnabled(target);
+            requireRoomFor(needed);
+        }
+        long total = 0;
+        try (FileChannel target = openCreating(fileOf(finalId), StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            try {
+                for (String partialId : partialIds) {
+                    total += copyInto(target, fileOf(partialId));
+                }
+                syncIfEnabled(target);
+            } catch (IOException e) {
+                IOException failure = classify(e);
+                if (failure instanceof StorageFullException) {
+                    // Give the space back at once: the final stays unassembled (or is not created at all).
+                    target.truncate(0);
+                }
+                throw failure;
+            }
+        } catch (IOException e) {
+            throw classify(e);
         }
         syncDirectory();
         return total;
     }
 
+    private static long copyInto(FileChannel target, Path partial) throws IOException {
+        FileChannel source;
+        try {
+            source = FileChannel.open(partial, StandardOpenOption.READ);
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+        try (source) {
+            long size = source.size();
+            long copied = 0;
+            while (copied < size) {
+                // transferTo uses copy_file_range/sendfile where the OS has them.
+                copied += source.transferTo(copied, size - copied, target);
+            }
+            return size;
+        }
+    }
+
+    private static long sizeOrZero(Path file) throws IOException {
+        try {
+            return Files.size(file);
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+    }
+
+    @Override
+    public long freeBytes() throws IOException {
+        return usableSpace.bytes();
+    }
+
+    /** Refuses to write {@code bytes} more when that would leave less than the configured free space. */
+    private void requireRoomFor(long bytes) throws StorageFullException {
+        long free;
+        try {
+            free = usableSpace.bytes();
+        } catch (IOException e) {
+            // Not measurable right now: the write itself will tell whether there is room.
+            return;
+        }
+        if (free - bytes < minFreeSpace) {
+            throw new StorageFullException("writing " + bytes + " bytes would leave " + Math.max(0, free - bytes)
+                    + " bytes free, below tus.storage.filesystem.min-free-space (" + minFreeSpace + ")", null);
+        }
+    }
+
+    /** Opens a file for writing, creating it, and the upload directory too if it was deleted under us. */
+    private FileChannel openCreating(Path file, OpenOption... options) throws IOException {
+        OpenOption[] all = new OpenOption[options.length + 1];
+        all[0] = StandardOpenOption.CREATE;
+        System.arraycopy(options, 0, all, 1, options.length);
+        try {
+            return FileChannel.open(file, all);
+        } catch (NoSuchFileException e) {
+            if (Files.isDirectory(directory)) {
+                throw e;
+            }
+            recreateDirectory();
+            return FileChannel.open(file, all);
+        }
+    }
+
+    private void recreateDirectory() throws IOException {
+        Files.createDirectories(directory);
+        if (fsync) {
+            DirectorySync.force(directory.getParent());
+        }
+    }
+
+    /**
+     * The storage exception naming what an I/O failure means for the client: no room (507), storage out of reach
+     * or read-only (503); anything else unchanged (a 500).
+     */
+    static IOException classify(IOException e) {
+        if (e instanceof StorageFullException || e instanceof StorageUnavailableException
+                || e instanceof UploadBytesLostException) {
+            return e;
+        }
+        String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason()
+                : String.valueOf(e.getMessage());
+        if (reason.contains("No space left on device") || reason.contains("Disk quota exceeded")) {
+            return new StorageFullException(reason, e);
+        }
+        if (e instanceof AccessDeniedException || reason.contains("Read-only file system")
+                || reason.contains("Permission denied") || reason.contains("Operation not permitted")
+                || reason.contains("Input/output error") || reason.contains("Stale file handle")
+                || reason.contains("Transport endpoint is not connected")) {
+            return new StorageUnavailableException(reason, e);
+        }
+        return e;
+    }
+
     @Override
     public void checkWritable() throws IOException {
+        if (!Files.isDirectory(directory)) {
+            // Else readiness would stay down, no request would arrive, and nothing would ever create it again.
+            recreateDirectory();
+        }
         Path probe = Files.createTempFile(directory, ".probe-", ".tmp");
         Files.delete(probe);
     }
@@ -130,18 +306,35 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
     /** Makes new directory entries durable; concurrent callers share one fsync (see {@link DirectorySync}). */
     private void syncDirectory() throws IOException {
         if (fsync) {
-            directorySync.sync();
+            try {
+                directorySync.sync();
+            } catch (IOException e) {
+                if (!Files.isDirectory(directory)) {
+                    throw new StorageUnavailableException("the upload directory " + directory + " vanished", e);
+                }
+                throw classify(e);
+            }
         }
     }
 
+    /**
+     * Appends to one file. When the disk fills up (or the free space drops below the configured minimum), it gives
+     * back at once every byte no {@link #sync()} has reported durable, so one failed upload does not starve the
+     * others: those bytes can never be acknowledged, and a checkpoint may overlap a write, so the cut is at the last
+     * offset a sync reported, never below.
+     */
     private final class FileAppendSink implements AppendSink {
         private final FileChannel channel;
         private volatile long written;
+        /** The highest offset a sync reported (or is about to report) durable; guarded by {@code this}. */
+        private long reported;
+        private long spaceCheckedAt = -1;
         private volatile boolean directoryEntryDurable;
 
         FileAppendSink(FileChannel channel, long committedOffset, boolean created) {
             this.channel = channel;
             this.written = committedOffset;
+            this.reported = committedOffset;
             this.directoryEntryDurable = !created;
         }
 
@@ -151,17 +344,42 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
             for (ByteBuffer buffer : batch) {
                 remaining += buffer.remaining();
             }
-            while (remaining > 0) {
-                long n = channel.write(batch);
-                remaining -= n;
-                written += n;
+            if (minFreeSpace > 0 && (spaceCheckedAt < 0 || written - spaceCheckedAt >= SPACE_CHECK_INTERVAL)) {
+                spaceCheckedAt = written;
+                try {
+                    requireRoomFor(remaining);
+                } catch (StorageFullException e) {
+                    giveBack();
+                    throw e;
+                }
+            }
+            try {
+                while (remaining > 0) {
+                    long n = channel.write(batch);
+                    remaining -= n;
+                    written += n;
+                }
+            } catch (IOException e) {
+                IOException failure = classify(e);
+                if (failure instanceof StorageFullException) {
+                    giveBack();
+                }
+                throw failure;
             }
         }
 
         @Override
         public long sync() throws IOException {
-            long durable = written;
-            syncIfEnabled(channel);
+            long durable;
+            synchronized (this) {
+                durable = written;
+                reported = Math.max(reported, durable);
+            }
+            try {
+                syncIfEnabled(channel);
+            } catch (IOException e) {
+                throw classify(e);
+            }
             makeEntryDurable();
             return durable;
         }
@@ -171,6 +389,19 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
             // Bytes written before force() starts are durable when it returns; a concurrent write may add more,
             // which the next checkpoint or sync() covers.
             return sync();
+        }
+
+        /** Truncates to the last offset a sync reported, dropping what was written since. */
+        private void giveBack() {
+            synchronized (this) {
+                try {
+                    channel.truncate(reported);
+                    channel.position(reported);
+                    written = reported;
+                } catch (IOException ignored) {
+                    // The next append truncates to the committed offset anyway.
+                }
+            }
         }
 
         /** A file created by this append is only found after a crash once its directory entry is durable too. */

@@ -14,6 +14,13 @@
  *
  * <p>
  * Concatenation copies the partial files into the final file ({@code FileChannel.transferTo}, which uses
- * {@code copy_file_range} on Linux), then fsyncs it.
+ * {@code copy_file_range} on Linux), then fsyncs it. A file appears with an upload's first byte, so a zero-length
+ * upload has none; a missing partial file counts as empty.
+ *
+ * <p>
+ * Faults: a full disk ({@code ENOSPC}, a quota, or less free space than {@code tus.storage.filesystem.min-free-space})
+ * is a {@code StorageFullException}, thrown after the unacknowledged bytes were truncated away; a read-only or
+ * unreachable mount is a {@code StorageUnavailableException}; a file missing or shorter than its committed offset is
+ * an {@code UploadBytesLostException}. A deleted upload directory is created again by the next write.
  */
 package io.resumableupload.storage.fs;

@@ -1,0 +1,89 @@
+package io.resumableupload.fault;
+
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.resumableupload.support.DatabaseOutage;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.Tus;
+
+/**
+ * A PostgreSQL outage (every connection cut, new ones refused) while uploads run: requests answer 503 with a code
+ * naming the cause, never 423 "lock was lost", and the upload resumes once the database is back.
+ */
+@QuarkusTest
+@TestProfile(DatabaseOutageTest.Profile.class)
+class DatabaseOutageTest {
+
+    private static final int SIZE = 1024 * 1024;
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tus.lock.backend", "postgres", "quarkus.datasource.jdbc.acquisition-timeout", "2S");
+        }
+
+        @Override
+        public List<TestResourceEntry> testResources() {
+            return List.of(new TestResourceEntry(DatabaseOutage.class));
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL root;
+
+    @AfterEach
+    void databaseBack() throws Exception {
+        DatabaseOutage.proxy().up();
+    }
+
+    @Test
+    void a_database_outage_during_a_patch_answers_503_naming_the_cause() throws Exception {
+        byte[] data = Tus.randomBytes(SIZE, 1);
+        String path = Tus.create(SIZE);
+        Path file = Path.of("target/test-uploads", Tus.idOf(path));
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, 100_000));
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while ((!Files.exists(file) || Files.size(file) < 100_000) && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
+            DatabaseOutage.proxy().down();
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(20));
+            assertNotNull(response);
+            assertEquals(503, response.status());
+            String body = http.readBody(response);
+            assertTrue(body.startsWith("ERR_LOCK_UNAVAILABLE"), body);
+        }
+        Tus.tus().header("Upload-Length", 10).post("/files").then().statusCode(503)
+                .body(startsWith("ERR_DATABASE_UNAVAILABLE"));
+        Tus.head(path).then().statusCode(503);
+        io.restassured.RestAssured.given().get(path).then().statusCode(503).body(startsWith("ERR_DATABASE_UNAVAILABLE"));
+
+        DatabaseOutage.proxy().up();
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (Tus.head(path).statusCode() != 200 && System.nanoTime() < deadline) {
+            Thread.sleep(100);
+        }
+        long offset = Tus.offset(path);
+        Tus.patch(path, offset, Arrays.copyOfRange(data, (int) offset, SIZE)).then().statusCode(204);
+        assertEquals(Tus.sha256(data), Tus.sha256(Tus.download(path)));
+    }
+}
