@@ -113,20 +113,23 @@ async function startPageServer() {
   return { origin: `http://localhost:${port}`, close: () => new Promise((r) => server.close(r)) };
 }
 
-/** RS256 tokens from a key pair made for this run; the server verifies with its public half. */
+/**
+ * RS256 tokens from a key pair made for this run. The server verifies with its public half published as a JWKS file,
+ * as an identity provider publishes it (the Java tests use a PEM file).
+ */
 function tokenIssuer() {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const publicPem = join(work, 'jwt-public.pem');
-  writeFileSync(publicPem, publicKey.export({ type: 'spki', format: 'pem' }));
+  const jwks = join(work, 'jwks.json');
+  writeFileSync(jwks, JSON.stringify({ keys: [{ ...publicKey.export({ format: 'jwk' }), kid: 'browser-test', alg: 'RS256', use: 'sig' }] }));
   const issuer = 'https://idp.browser-test.example';
   const token = (subject) => {
     const now = Math.floor(Date.now() / 1000);
-    const input = `${b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT' }))}.${b64url(JSON.stringify({
+    const input = `${b64url(JSON.stringify({ alg: 'RS256', typ: 'JWT', kid: 'browser-test' }))}.${b64url(JSON.stringify({
       iss: issuer, sub: subject, iat: now, exp: now + 3600, groups: ['uploader'],
     }))}`;
     return `${input}.${b64url(sign('sha256', Buffer.from(input), privateKey))}`;
   };
-  return { publicPem, issuer, token };
+  return { jwks, issuer, token };
 }
 
 async function download(url, headers = {}) {
@@ -195,7 +198,7 @@ async function main() {
   const [defaults, production] = await Promise.all([
     startServer('default', {}),
     startServer('production', {
-      TUS_AUTH_MODE: 'jwt', MP_JWT_VERIFY_PUBLICKEY_LOCATION: jwt.publicPem, MP_JWT_VERIFY_ISSUER: jwt.issuer,
+      TUS_AUTH_MODE: 'jwt', MP_JWT_VERIFY_PUBLICKEY_LOCATION: jwt.jwks, MP_JWT_VERIFY_ISSUER: jwt.issuer,
       TUS_CORS_ALLOWED_ORIGINS: pageA.origin,
     }),
   ]);
