@@ -74,6 +74,9 @@ class KubernetesManifestIT {
         assertEquals("true", annotations.path("prometheus.io/scrape").asText());
         assertEquals("/q/metrics", annotations.path("prometheus.io/path").asText());
         assertEquals("9000", annotations.path("prometheus.io/port").asText());
+        // A ServiceMonitor could only reach the Service's ports, and the Service does not expose the management port.
+        assertTrue(resources.stream().noneMatch(r -> r.path("kind").asText().equals("ServiceMonitor")),
+                "a ServiceMonitor would point at a port the Service does not expose");
     }
 
     @Test
