@@ -17,7 +17,7 @@ mkdir -p "$work" results
 jar=$(ls ../target/*-client.jar)
 port=18110
 rm -rf "$work/client-uploads"
-QUARKUS_HTTP_PORT=$port TUS_MAX_SIZE=16G TUS_STORAGE_FILESYSTEM_FSYNC=false TUS_STORAGE_FILESYSTEM_DIRECTORY="$work/client-uploads" \
+QUARKUS_HTTP_PORT=$port QUARKUS_MANAGEMENT_PORT=$((port + 1000)) TUS_MAX_SIZE=16G TUS_STORAGE_FILESYSTEM_FSYNC=false TUS_STORAGE_FILESYSTEM_DIRECTORY="$work/client-uploads" \
   TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY="$work/ours-postgres" java -Xmx256m -jar ../target/quarkus-app/quarkus-run.jar >"$work/client-server.log" 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null || true' EXIT

@@ -25,25 +25,27 @@ for setup in "${setups[@]}"; do
   count=${setup#* }
   rm -rf "$work/replica-uploads" && mkdir -p "$work/replica-uploads"
   endpoints=()
+  managements=()
   for i in $(seq 0 $((count - 1))); do
     port=$((18130 + i))
-    QUARKUS_HTTP_PORT=$port QUARKUS_DATASOURCE_JDBC_URL=$db QUARKUS_DATASOURCE_USERNAME=${BENCH_DATABASE_USER:-postgres} \
+    QUARKUS_HTTP_PORT=$port QUARKUS_MANAGEMENT_PORT=$((port + 100)) QUARKUS_DATASOURCE_JDBC_URL=$db QUARKUS_DATASOURCE_USERNAME=${BENCH_DATABASE_USER:-postgres} \
     QUARKUS_DATASOURCE_PASSWORD=${BENCH_DATABASE_PASSWORD:-} TUS_LOCK_BACKEND=$backend QUARKUS_REDIS_HOSTS=$redis \
     TUS_STORAGE_FILESYSTEM_DIRECTORY="$work/replica-uploads" \
       java -Xmx256m -jar ../target/quarkus-app/quarkus-run.jar >"$work/replica-$i.log" 2>&1 &
     pids+=($!)
     endpoints+=("http://localhost:$port/files")
+    managements+=("http://localhost:$((port + 100))")
   done
-  for e in "${endpoints[@]}"; do
-    for _ in $(seq 1 120); do curl -fs -o /dev/null "${e%/files}/q/health/ready" && break; sleep 0.5; done
+  for m in "${managements[@]}"; do
+    for _ in $(seq 1 120); do curl -fs -o /dev/null "$m/q/health/ready" && break; sleep 0.5; done
   done
   list=$(IFS=,; echo "${endpoints[*]}")
   java -cp "$work/classes" TusBench small "$list" --count 1000 --size 64K --concurrency 32 >/dev/null
   for round in $(seq 1 "$rounds"); do
     line=$(java -cp "$work/classes" TusBench small "$list" --count 2000 --size 64K --concurrency 32)
     p50=0; p99=0
-    for e in "${endpoints[@]}"; do
-      m=$(curl -fs "${e%/files}/q/metrics")
+    for e in "${managements[@]}"; do
+      m=$(curl -fs "$e/q/metrics")
       q50=$(echo "$m" | awk -F' ' '/^tus_lock_acquire_seconds\{.*quantile="0.5"/{print $2}')
       q99=$(echo "$m" | awk -F' ' '/^tus_lock_acquire_seconds\{.*quantile="0.99"/{print $2}')
       p50=$(awk -v a="$p50" -v b="${q50:-0}" 'BEGIN{print (b>a)?b:a}')

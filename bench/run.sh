@@ -36,7 +36,7 @@ start() {
   case $name in
     ours|ours-nofsync)
       local fsync=true; [ "$name" = ours-nofsync ] && fsync=false
-      QUARKUS_HTTP_PORT=$port TUS_MAX_SIZE=16G TUS_STORAGE_FILESYSTEM_FSYNC=$fsync \
+      QUARKUS_HTTP_PORT=$port QUARKUS_MANAGEMENT_PORT=$((port + 1000)) TUS_MAX_SIZE=16G TUS_STORAGE_FILESYSTEM_FSYNC=$fsync \
       TUS_STORAGE_FILESYSTEM_DIRECTORY="$work/$name-uploads" TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY="$work/ours-postgres" \
         java -Xmx256m -jar ../target/quarkus-app/quarkus-run.jar >"$work/$name.log" 2>&1 &
       ;;

@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 root=$(cd .. && pwd)
 port=${E2E_PORT:-18080}
+management_port=${E2E_MANAGEMENT_PORT:-19080}
 s3port=${E2E_S3_PORT:-18081}
 log="$root/target/e2e-server.log"
 
@@ -26,13 +27,13 @@ trap cleanup EXIT
 run_clients() {
   local label=$1
   shift
-  env QUARKUS_HTTP_PORT=$port \
+  env QUARKUS_HTTP_PORT=$port QUARKUS_MANAGEMENT_PORT=$management_port \
     TUS_STORAGE_FILESYSTEM_DIRECTORY="$root/target/e2e-uploads" \
     TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY="$root/target/e2e-postgres" \
     "$@" java -Xmx256m -jar "$root/target/quarkus-app/quarkus-run.jar" >"$log" 2>&1 &
   server=$!
   for _ in $(seq 1 120); do
-    if curl -fsS "http://localhost:$port/q/health/ready" >/dev/null 2>&1; then break; fi
+    if curl -fsS "http://localhost:$management_port/q/health/ready" >/dev/null 2>&1; then break; fi
     if ! kill -0 $server 2>/dev/null; then echo "server exited during start-up:" >&2; tail -50 "$log" >&2; exit 1; fi
     sleep 0.5
   done

@@ -29,11 +29,25 @@ public class ErrorResponses {
         if (error == TusError.UNSUPPORTED_VERSION) {
             response.header(TusHeaders.TUS_VERSION, TusHeaders.VERSION);
         }
+        String challenge = challenge(error);
+        if (challenge != null) {
+            response.header("WWW-Authenticate", challenge);
+        }
         if (request != null && !request.isEnded()) {
             // The body was not (fully) read; closing beats reading possibly gigabytes only to discard them.
             response.header("Connection", "close");
         }
         return response.build();
+    }
+
+    /** The RFC 6750 challenge of an authentication error, else null. */
+    private static String challenge(TusError error) {
+        return switch (error) {
+            case UNAUTHORIZED -> "Bearer";
+            case INVALID_TOKEN -> "Bearer error=\"invalid_token\"";
+            case FORBIDDEN -> "Bearer error=\"insufficient_scope\"";
+            default -> null;
+        };
     }
 
     private static String reasonPhrase(TusError error) {

@@ -48,6 +48,7 @@ import io.resumableupload.storage.PresigningStorage;
 import io.resumableupload.storage.UploadStorage;
 import io.resumableupload.upload.AppendCommand;
 import io.resumableupload.upload.AppendOutcome;
+import io.resumableupload.upload.Caller;
 import io.resumableupload.upload.CreateCommand;
 import io.resumableupload.upload.RequestBody;
 import io.resumableupload.upload.UploadService;
@@ -69,15 +70,18 @@ public class TusResource {
     private final UploadStorage storage;
     private final TusConfig config;
     private final ErrorResponses errors;
+    private final Authenticator authenticator;
     private final String tusExtension;
     private final String checksumAlgorithms;
     private final Set<String> inlineTypes;
 
-    TusResource(UploadService uploads, UploadStorage storage, TusConfig config, ErrorResponses errors) {
+    TusResource(UploadService uploads, UploadStorage storage, TusConfig config, ErrorResponses errors,
+            Authenticator authenticator) {
         this.uploads = uploads;
         this.storage = storage;
         this.config = config;
         this.errors = errors;
+        this.authenticator = authenticator;
         this.tusExtension = uploads.extensions().stream().map(TusExtension::headerName).collect(Collectors.joining(","));
         this.checksumAlgorithms = config.checksum().algorithms().stream().sorted().map(ChecksumAlgorithm::tusName)
                 .collect(Collectors.joining(","));
@@ -109,7 +113,8 @@ public class TusResource {
     @POST
     @Blocking
     public CompletionStage<Response> create(@Context HttpServerRequest request) {
-        CreateCommand command = parseCreate(request);
+        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.CREATE);
+        CreateCommand command = parseCreate(request, caller);
         long contentLength = contentLength(request);
         boolean hasBody = contentLength != 0;
         boolean offsetStream = isOffsetStream(request.getHeader("Content-Type"));
@@ -145,7 +150,7 @@ public class TusResource {
         });
     }
 
-    private CreateCommand parseCreate(HttpServerRequest request) {
+    private CreateCommand parseCreate(HttpServerRequest request, Caller caller) {
         String lengthHeader = request.getHeader(TusHeaders.UPLOAD_LENGTH);
         String deferHeader = request.getHeader(TusHeaders.UPLOAD_DEFER_LENGTH);
         String concatHeader = request.getHeader(TusHeaders.UPLOAD_CONCAT);
@@ -161,7 +166,7 @@ public class TusResource {
             for (String url : finalConcat.partialUrls()) {
                 partialIds.add(uploadIdOfUrl(url));
             }
-            return new CreateCommand(null, metadata, concat, partialIds);
+            return new CreateCommand(null, metadata, concat, partialIds, caller);
         }
         if (lengthHeader != null && deferHeader != null) {
             throw new TusException(TusError.AMBIGUOUS_UPLOAD_LENGTH);
@@ -170,11 +175,11 @@ public class TusResource {
             if (!deferHeader.equals("1")) {
                 throw new TusException(TusError.INVALID_UPLOAD_DEFER_LENGTH, "Upload-Defer-Length must be 1");
             }
-            return new CreateCommand(null, metadata, concat, List.of());
+            return new CreateCommand(null, metadata, concat, List.of(), caller);
         }
         long length = HeaderValues.requireNonNegativeLong(TusHeaders.UPLOAD_LENGTH, lengthHeader,
                 TusError.INVALID_UPLOAD_LENGTH);
-        return new CreateCommand(length, metadata, concat, List.of());
+        return new CreateCommand(length, metadata, concat, List.of(), caller);
     }
 
     /**
@@ -217,8 +222,8 @@ public class TusResource {
     @HEAD
     @Path("{id}")
     @Blocking
-    public Response head(@PathParam("id") String id) {
-        UploadRecord upload = uploads.head(id);
+    public Response head(@PathParam("id") String id, @Context HttpServerRequest request) {
+        UploadRecord upload = uploads.head(id, authenticator.authenticate(request, Authenticator.Purpose.ACCESS));
         Response.ResponseBuilder response = Response.ok().header("Cache-Control", "no-store");
         // A final upload carries no offset until its partials are assembled (spec: SHOULD NOT).
         if (!upload.isFinal() || upload.finished()) {
@@ -247,6 +252,7 @@ public class TusResource {
     @Path("{id}")
     @Blocking
     public CompletionStage<Response> patch(@PathParam("id") String id, @Context HttpServerRequest request) {
+        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.ACCESS);
         if (!isOffsetStream(request.getHeader("Content-Type"))) {
             throw new TusException(TusError.INVALID_CONTENT_TYPE);
         }
@@ -256,7 +262,7 @@ public class TusResource {
         Long declaredLength = lengthHeader == null ? null
                 : HeaderValues.requireNonNegativeLong(TusHeaders.UPLOAD_LENGTH, lengthHeader, TusError.INVALID_UPLOAD_LENGTH);
         AppendCommand command = new AppendCommand(offset, declaredLength, parseChecksum(request), contentLength(request));
-        return uploads.append(id, command, new RequestBody(request)).thenApply(outcome -> {
+        return uploads.append(id, caller, command, new RequestBody(request)).thenApply(outcome -> {
             if (!outcome.complete()) {
                 return errors.of(outcome.error(), outcome.detail(), request);
             }
@@ -277,8 +283,8 @@ public class TusResource {
     @DELETE
     @Path("{id}")
     @Blocking
-    public Response terminate(@PathParam("id") String id) {
-        uploads.terminate(id);
+    public Response terminate(@PathParam("id") String id, @Context HttpServerRequest request) {
+        uploads.terminate(id, authenticator.authenticate(request, Authenticator.Purpose.ACCESS));
         return Response.noContent().build();
     }
 
@@ -292,7 +298,8 @@ public class TusResource {
         if (!config.download().enabled()) {
             throw new TusException(TusError.NOT_IMPLEMENTED, "downloads are disabled");
         }
-        UploadRecord upload = uploads.finishedUpload(id);
+        UploadRecord upload = uploads.finishedUpload(id,
+                authenticator.authenticate(request, Authenticator.Purpose.DOWNLOAD));
         long length = upload.length();
         ByteRange range = ByteRange.parse(request.getHeader("Range"), length);
         if (range == ByteRange.UNSATISFIABLE) {
@@ -321,6 +328,11 @@ public class TusResource {
                 .header("Content-Type", contentType)
                 .header("Content-Disposition", disposition)
                 .header("Accept-Ranges", "bytes").header("Content-Length", count);
+        if (!disposition.startsWith("inline")) {
+            // Should a browser render it after all (a navigation that ignores attachment, an old plug-in), the
+            // document runs sandboxed: no scripts, an opaque origin, so stored HTML or SVG never acts as this origin.
+            response.header("Content-Security-Policy", "sandbox");
+        }
         if (range != null) {
             response.header("Content-Range", "bytes " + range.first() + "-" + range.last() + "/" + length);
         }

@@ -41,6 +41,9 @@ final class ServeCommand {
             option("Server", "--log-level", "LEVEL", "quarkus.log.level", "INFO", "DEBUG, INFO, WARN or ERROR"),
             option("Server", "--shutdown-timeout", "DURATION", "tus.shutdown.drain-timeout", "10s",
                     "on SIGTERM, time for uploads in flight to store their bytes"),
+            option("Server", "--management-port", "PORT", "quarkus.management.port", "9000",
+                    "health and metrics (/q/health, /q/metrics), never on the public port"),
+            toggle("Server", "--no-ui", "no upload page at /", Map.of("tus.ui.enabled", "false")),
 
             option("Uploads", "--upload-dir", "DIR", "tus.storage.filesystem.directory", "uploads",
                     "where upload bytes are stored"),
@@ -70,7 +73,24 @@ final class ServeCommand {
             option("Database and locks", "--redis-url", "URL", "quarkus.redis.hosts", null,
                     "Redis for --lock-backend redis, e.g. redis://host:6379"),
             option("Database and locks", "--lock-timeout", "DURATION", "tus.lock.acquire-timeout", "20s",
-                    "wait this long for an upload's lock before 423"));
+                    "wait this long for an upload's lock before 423"),
+
+            option("Browsers and access", "--cors-origins", "LIST", "tus.cors.allowed-origins", "*",
+                    "origins pages may upload from: exact, or patterns like https://*.example.com"),
+            option("Browsers and access", "--auth", "MODE", "tus.auth.mode", "none",
+                    "none, or jwt: a bearer token on every request, uploads owned by their creator"),
+            option("Browsers and access", "--jwt-key", "LOCATION", "mp.jwt.verify.publickey.location", null,
+                    "jwt: verification key, a PEM or JWKS file or a JWKS URL"),
+            option("Browsers and access", "--jwt-issuer", "ISSUER", "mp.jwt.verify.issuer", null,
+                    "jwt: the iss of your tokens (required)"),
+            option("Browsers and access", "--jwt-audience", "AUD", "mp.jwt.verify.audiences", null,
+                    "jwt: the aud your tokens must carry"),
+            option("Browsers and access", "--owner-claim", "CLAIM", "tus.auth.owner-claim", "sub",
+                    "jwt: the claim naming an upload's owner"),
+            option("Browsers and access", "--create-role", "ROLE", "tus.auth.create-role", null,
+                    "jwt: role or scope needed to create uploads"),
+            toggle("Browsers and access", "--public-downloads", "jwt: anyone with the URL may GET a finished upload",
+                    Map.of("tus.auth.public-downloads", "true")));
 
     static final String USAGE = usage();
 

@@ -64,6 +64,15 @@ public interface TusConfig {
     /** Behaviour on SIGTERM. */
     Shutdown shutdown();
 
+    /** Cross-origin requests from browsers (CORS). */
+    Cors cors();
+
+    /** Who may create and touch uploads. */
+    Auth auth();
+
+    /** The upload page at {@code /}. */
+    Ui ui();
+
     /**
      * The PostgreSQL started when no {@code quarkus.datasource.jdbc.url} is configured. Read before the
      * application starts, by {@code EmbeddedPostgresConfigSourceFactory}; declared here for validation and docs.
@@ -380,5 +389,87 @@ public interface TusConfig {
          */
         @WithDefault("10s")
         Duration drainTimeout();
+    }
+
+    interface Cors {
+        /**
+         * Whether the server answers CORS preflights and adds CORS headers, so pages on other origins can upload.
+         * Every TUS request header is allowed and every TUS response header exposed. Defaults to {@code true}.
+         */
+        @WithDefault("true")
+        boolean enabled();
+
+        /**
+         * Origins allowed to call the server from a browser: {@code *} for any, exact origins
+         * ({@code https://app.example.com}) or patterns where {@code *} stands for any run of characters other than
+         * {@code /} ({@code https://*.example.com}, {@code http://localhost:*}). A preflight from any other origin gets
+         * 403, and so does a request that carries such an {@code Origin}. The server's own origin (the upload page)
+         * is always allowed. Defaults to {@code *}.
+         */
+        @WithDefault("*")
+        List<String> allowedOrigins();
+
+        /**
+         * Whether browsers may send cookies or HTTP authentication with cross-origin requests
+         * ({@code Access-Control-Allow-Credentials}). A bearer token in {@code Authorization} does not need it. Cannot
+         * be combined with {@code allowed-origins=*}: the server refuses to start. Defaults to {@code false}.
+         */
+        @WithDefault("false")
+        boolean allowCredentials();
+
+        /** How long a browser may cache a preflight answer. Defaults to {@code 24h}. */
+        @WithDefault("24h")
+        Duration maxAge();
+
+        /** Request headers allowed in addition to the TUS ones (for headers your own pages add). Empty by default. */
+        Optional<List<String>> extraAllowedHeaders();
+
+        /** Response headers exposed in addition to the TUS ones. Empty by default. */
+        Optional<List<String>> extraExposedHeaders();
+    }
+
+    interface Auth {
+        /**
+         * {@code none}: anyone who reaches the port may create, read, resume and delete any upload whose URL they
+         * know. {@code jwt}: every request but OPTIONS needs a bearer JWT verified with the MicroProfile JWT settings
+         * ({@code mp.jwt.verify.publickey.location}, {@code mp.jwt.verify.issuer}), and each upload belongs to the
+         * subject that created it. Defaults to {@code none}.
+         */
+        @WithDefault("none")
+        AuthMode mode();
+
+        /**
+         * The claim naming an upload's owner: the caller's identity that is recorded at creation and compared on
+         * every later request. Defaults to {@code sub}.
+         */
+        @WithDefault("sub")
+        String ownerClaim();
+
+        /**
+         * A role (the token's {@code groups}) or scope (its {@code scope} or {@code scp} claim) a caller must have to
+         * create uploads; others get 403. Unset (the default), any authenticated caller may create uploads.
+         */
+        Optional<String> createRole();
+
+        /**
+         * Whether finished uploads may be downloaded (GET) by anyone who knows their URL, with or without a token.
+         * Unfinished uploads stay visible to their owner only. Defaults to {@code false}.
+         */
+        @WithDefault("false")
+        boolean publicDownloads();
+    }
+
+    enum AuthMode {
+        NONE,
+        JWT
+    }
+
+    interface Ui {
+        /**
+         * Whether the upload page (drag and drop, progress, pause and resume, a token field when
+         * {@code tus.auth.mode=jwt}) is served at {@code /}. Defaults to {@code true}.
+         */
+        @WithDefault("true")
+        boolean enabled();
     }
 }

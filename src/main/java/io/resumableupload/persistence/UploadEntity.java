@@ -13,7 +13,7 @@ import org.hibernate.type.SqlTypes;
 
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 
-/** The {@code upload} row (schema in V1__create_upload.sql). Only {@link UploadRepository} touches it. */
+/** The {@code upload} row (schema in V1__create_upload.sql and later migrations). Only {@link UploadRepository} touches it. */
 @Entity
 @Table(name = "upload")
 public class UploadEntity extends PanacheEntityBase {
@@ -59,4 +59,7 @@ public class UploadEntity extends PanacheEntityBase {
 
     @Column(name = "expired_at")
     public Instant expiredAt;
+
+    @Column(name = "owner")
+    public String owner;
 }

@@ -15,6 +15,8 @@ import io.resumableupload.protocol.UploadMetadata;
  * @param concatParts for a final upload, its partials in order; empty otherwise
  * @param expiredAt when the row became a tombstone (expired, or lost), or null
  * @param lostAt when the storage was found to have lost the bytes the offset counts, or null
+ * @param owner who created it (tus.auth.owner-claim of its creator's token), or null when created without
+ *        authentication
  */
 public record UploadRecord(
         String id,
@@ -28,12 +30,21 @@ public record UploadRecord(
         Instant expiresAt,
         Instant finishedAt,
         Instant expiredAt,
-        Instant lostAt) {
+        Instant lostAt,
+        String owner) {
+
+    /** An upload without an owner (created with tus.auth.mode=none). */
+    public UploadRecord(String id, Long length, long offset, String metadataRaw, ConcatType concatType,
+            String concatRaw, List<String> concatParts, Instant createdAt, Instant expiresAt, Instant finishedAt,
+            Instant expiredAt, Instant lostAt) {
+        this(id, length, offset, metadataRaw, concatType, concatRaw, concatParts, createdAt, expiresAt, finishedAt,
+                expiredAt, lostAt, null);
+    }
 
     /** This upload after an append or an assembly moved its offset (and maybe finished it). */
     public UploadRecord withProgress(Long length, long offset, Instant expiresAt, Instant finishedAt) {
         return new UploadRecord(id, length, offset, metadataRaw, concatType, concatRaw, concatParts, createdAt,
-                expiresAt, finishedAt, expiredAt, lostAt);
+                expiresAt, finishedAt, expiredAt, lostAt, owner);
     }
 
     /**

@@ -35,7 +35,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 public class UploadRepository implements PanacheRepositoryBase<UploadEntity, String> {
 
     private static final String COLUMNS = "id, upload_length, upload_offset, metadata_raw, concat_type, concat_raw, "
-            + "concat_parts, created_at, expires_at, finished_at, expired_at, lost_at";
+            + "concat_parts, created_at, expires_at, finished_at, expired_at, lost_at, owner";
 
     private final AgroalDataSource dataSource;
 
@@ -47,7 +47,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         jdbc(connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO upload (id, upload_length, "
                     + "upload_offset, metadata_raw, metadata, concat_type, concat_raw, concat_parts, created_at, "
-                    + "updated_at, expires_at, finished_at) VALUES (?, ?, ?, ?, CAST(? AS JSONB), ?, ?, ?, ?, ?, ?, ?)")) {
+                    + "updated_at, expires_at, finished_at, owner) VALUES (?, ?, ?, ?, CAST(? AS JSONB), ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, upload.id());
                 setLong(insert, 2, upload.length());
                 insert.setLong(3, upload.offset());
@@ -61,6 +61,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 insert.setTimestamp(10, Timestamp.from(upload.createdAt()));
                 setInstant(insert, 11, upload.expiresAt());
                 setInstant(insert, 12, upload.finishedAt());
+                insert.setString(13, upload.owner());
                 insert.executeUpdate();
             }
             return null;
@@ -288,7 +289,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 metadataRaw, ConcatType.ofColumn(row.getString("concat_type")),
                 row.getString("concat_raw"), parts == null ? List.of() : Arrays.asList((String[]) parts.getArray()),
                 instant(row, "created_at"), instant(row, "expires_at"), instant(row, "finished_at"),
-                instant(row, "expired_at"), instant(row, "lost_at"));
+                instant(row, "expired_at"), instant(row, "lost_at"), row.getString("owner"));
     }
 
     private static Instant instant(ResultSet row, String column) throws SQLException {

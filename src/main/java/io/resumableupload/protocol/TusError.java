@@ -72,6 +72,17 @@ public enum TusError {
     STORAGE_FULL("ERR_STORAGE_FULL", 507, "insufficient storage, try again later"),
     /** The bytes the upload's offset counts are gone from storage; the upload cannot be resumed (as expired). */
     UPLOAD_LOST("ERR_UPLOAD_LOST", 410, "the upload's stored bytes were lost; start a new upload"),
+    /** tus.auth.mode=jwt and no bearer token: 401 with {@code WWW-Authenticate: Bearer} (RFC 6750). */
+    UNAUTHORIZED("ERR_UNAUTHORIZED", 401, "a bearer token is required"),
+    /** A bearer token that fails verification (signature, issuer, audience, expiry, owner claim): 401, RFC 6750. */
+    INVALID_TOKEN("ERR_INVALID_TOKEN", 401, "the bearer token is not valid"),
+    /**
+     * The token is valid but lacks tus.auth.create-role (RFC 6750 insufficient_scope). Uploads of other callers are
+     * 404, never 403, so that ids cannot be probed.
+     */
+    FORBIDDEN("ERR_FORBIDDEN", 403, "the token does not allow this"),
+    /** CORS: a request whose Origin is not in tus.cors.allowed-origins (preflights included). */
+    ORIGIN_NOT_ALLOWED("ERR_ORIGIN_NOT_ALLOWED", 403, "this origin is not allowed to call the upload service"),
     INTERNAL_SERVER_ERROR("ERR_INTERNAL_SERVER_ERROR", 500, "internal server error");
 
     private final String code;

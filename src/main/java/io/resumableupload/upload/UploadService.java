@@ -158,7 +158,7 @@ public class UploadService {
             if (command.concat() instanceof UploadConcat.Final) {
                 concatType = ConcatType.FINAL;
                 parts = command.partialIds();
-                List<UploadRecord> partials = loadPartials(parts, now);
+                List<UploadRecord> partials = loadPartials(parts, now, command.caller());
                 length = sumLengths(partials, maxSize);
                 partialsFinished = partials.stream().allMatch(UploadRecord::finished);
             } else {
@@ -179,7 +179,7 @@ public class UploadService {
         UploadRecord upload = new UploadRecord(id, length, 0, command.metadata().raw().orElse(null),
                 concatType, command.concat() == null ? null : command.concat().raw(),
                 parts, now, complete ? expiryOfFinished(now) : expiryOfUnfinished(concatType, now),
-                complete ? now : null, null, null);
+                complete ? now : null, null, null, command.caller().subject());
         try {
             storage.create(id, DownloadHeaders.contentType(command.metadata().text("filetype").orElse(null)));
             if (complete) {
@@ -214,13 +214,14 @@ public class UploadService {
     /** Counts a new upload and tells observers, after its row is committed (and, if complete, that too). */
     private void announceCreated(UploadRecord upload) {
         metrics.created();
+        LOG.debugf("upload %s created, length %s", upload.id(), upload.length());
         events.publish(new UploadCreated(upload));
         if (upload.finished()) {
             uploadFinished(upload);
         }
     }
 
-    private List<UploadRecord> loadPartials(List<String> partialIds, Instant now) {
+    private List<UploadRecord> loadPartials(List<String> partialIds, Instant now, Caller caller) {
         Map<String, UploadRecord> byId = new HashMap<>();
         for (UploadRecord record : repository.findRecords(partialIds)) {
             byId.put(record.id(), record);
@@ -228,7 +229,8 @@ public class UploadService {
         List<UploadRecord> partials = new ArrayList<>(partialIds.size());
         for (String partialId : partialIds) {
             UploadRecord partial = byId.get(partialId);
-            if (partial == null) {
+            // Another caller's partial reads exactly as a missing one.
+            if (partial == null || !caller.mayAccess(partial)) {
                 throw new TusException(TusError.INVALID_CONCAT, "partial upload " + partialId + " not found");
             }
             if (partial.expiredAt(now)) {
@@ -270,13 +272,18 @@ public class UploadService {
      * is never one that is about to change.
      */
     public UploadRecord head(String id) {
-        UploadRecord upload = requireLive(id, clock.instant());
+        return head(id, Caller.ANYONE);
+    }
+
+    /** {@link #head(String)} for a caller, who must be allowed to see the upload (404 otherwise). */
+    public UploadRecord head(String id, Caller caller) {
+        UploadRecord upload = requireLive(id, clock.instant(), caller);
         if (upload.finished() || upload.isFinal()) {
             return upload;
         }
         try (UploadLock lock = acquire(id, () -> {
         })) {
-            return requireLive(id, clock.instant());
+            return requireLive(id, clock.instant(), caller);
         }
     }
 
@@ -285,7 +292,15 @@ public class UploadService {
      * too (one stat): a file that vanished would otherwise fail in the middle of the response.
      */
     public UploadRecord finishedUpload(String id) {
-        UploadRecord upload = requireLive(id, clock.instant());
+        return finishedUpload(id, Caller.ANYONE);
+    }
+
+    /**
+     * {@link #finishedUpload(String)} for a caller, who must be allowed to see the upload, unless it is finished and
+     * {@code tus.auth.public-downloads} is on.
+     */
+    public UploadRecord finishedUpload(String id, Caller caller) {
+        UploadRecord upload = requireLive(id, clock.instant(), caller, config.auth().publicDownloads());
         if (!upload.finished()) {
             throw new TusException(TusError.INCOMPLETE_UPLOAD,
                     "upload has " + upload.offset() + " of " + (upload.length() == null ? "?" : upload.length()) + " bytes");
@@ -316,7 +331,12 @@ public class UploadService {
      * @throws TusException when the request cannot start (unknown upload, mismatched offset, too large...)
      */
     public CompletionStage<AppendOutcome> append(String id, AppendCommand command, RequestBody body) {
-        return startAppend(id, command, body).thenApply(outcome -> {
+        return append(id, Caller.ANYONE, command, body);
+    }
+
+    /** {@link #append(String, AppendCommand, RequestBody)} for a caller, who must own the upload (404 otherwise). */
+    public CompletionStage<AppendOutcome> append(String id, Caller caller, AppendCommand command, RequestBody body) {
+        return startAppend(id, caller, command, body).thenApply(outcome -> {
             if (outcome.finished() != null) {
                 uploadFinished(outcome.finished());
             }
@@ -325,7 +345,8 @@ public class UploadService {
     }
 
     /** Starts an append; the stage completes once its outcome is committed and the lock released. No events. */
-    private CompletionStage<AppendOutcome> startAppend(String id, AppendCommand command, RequestBody body) {
+    private CompletionStage<AppendOutcome> startAppend(String id, Caller caller, AppendCommand command,
+            RequestBody body) {
         requireNotDraining();
         if (!UploadIds.isValid(id)) {
             throw new TusException(TusError.UPLOAD_NOT_FOUND);
@@ -334,7 +355,7 @@ public class UploadService {
         ReleaseRelay relay = new ReleaseRelay();
         UploadLock lock = acquire(id, relay::request);
         try {
-            UploadRecord upload = requireLive(id, clock.instant());
+            UploadRecord upload = requireLive(id, clock.instant(), caller);
             if (upload.isFinal()) {
                 throw new TusException(TusError.MODIFY_FINAL, "cannot append to a final upload");
             }
@@ -404,7 +425,8 @@ public class UploadService {
         UploadRecord upload = createRecord(create);
         CompletionStage<AppendOutcome> appended;
         try {
-            appended = startAppend(upload.id(), new AppendCommand(0, null, checksum, contentLength), body);
+            appended = startAppend(upload.id(), create.caller(), new AppendCommand(0, null, checksum, contentLength),
+                    body);
         } catch (RuntimeException e) {
             discard(upload.id());
             throw e;
@@ -659,8 +681,13 @@ public class UploadService {
 
     /** Deletes an upload (termination); a PATCH in flight is asked to stop first. */
     public void terminate(String id) {
+        terminate(id, Caller.ANYONE);
+    }
+
+    /** {@link #terminate(String)} for a caller, who must own the upload (404 otherwise). */
+    public void terminate(String id, Caller caller) {
         requireSupported(TusExtension.TERMINATION);
-        UploadRecord upload = requireLive(id, clock.instant());
+        UploadRecord upload = requireLive(id, clock.instant(), caller);
         if (upload.finished() && !config.termination().finishedUploads()) {
             throw new TusException(TusError.TERMINATION_REJECTED, "finished uploads cannot be terminated");
         }
@@ -681,7 +708,7 @@ public class UploadService {
             }
         }
         metrics.terminated();
-        events.publish(new UploadTerminated(id));
+        events.publish(new UploadTerminated(id, upload.owner()));
     }
 
     // ---- expiration ----
@@ -695,6 +722,7 @@ public class UploadService {
      */
     public boolean expire(String id) {
         Instant now = clock.instant();
+        String owner;
         UploadLock lock;
         try {
             lock = locks.tryAcquire(id);
@@ -709,6 +737,7 @@ public class UploadService {
             if (upload == null || upload.expiredAt() != null || !upload.expiredAt(now)) {
                 return false;
             }
+            owner = upload.owner();
             if (!repository.expireAndScheduleBytes(id, now)) {
                 return false;
             }
@@ -720,7 +749,7 @@ public class UploadService {
             }
         }
         metrics.expired();
-        events.publish(new UploadExpired(id));
+        events.publish(new UploadExpired(id, owner));
         return true;
     }
 
@@ -793,13 +822,24 @@ public class UploadService {
         }
     }
 
-    /** The upload, if the id is well-formed, the row exists and it has not expired. */
-    private UploadRecord requireLive(String id, Instant now) {
+    private UploadRecord requireLive(String id, Instant now, Caller caller) {
+        return requireLive(id, now, caller, false);
+    }
+
+    /**
+     * The upload, if the id is well-formed, the row exists, the caller may see it (or it is finished and
+     * {@code publicIfFinished}) and it has not expired or been lost. The one place where ownership is checked for a
+     * request on an upload; another caller's upload answers exactly as a missing one, so ids cannot be probed.
+     */
+    private UploadRecord requireLive(String id, Instant now, Caller caller, boolean publicIfFinished) {
         if (!UploadIds.isValid(id)) {
             throw new TusException(TusError.UPLOAD_NOT_FOUND);
         }
         UploadRecord upload = repository.findRecord(id)
                 .orElseThrow(() -> new TusException(TusError.UPLOAD_NOT_FOUND));
+        if (!caller.mayAccess(upload) && !(publicIfFinished && upload.finished())) {
+            throw new TusException(TusError.UPLOAD_NOT_FOUND);
+        }
         if (upload.lost()) {
             throw new TusException(TusError.UPLOAD_LOST);
         }

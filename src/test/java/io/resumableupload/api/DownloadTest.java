@@ -35,7 +35,7 @@ class DownloadTest {
         byte[] body = given().get(path).then().statusCode(200).header("Content-Length", "70000")
                 .header("Accept-Ranges", "bytes").header("X-Content-Type-Options", "nosniff")
                 .header("Content-Type", "application/octet-stream").header("Content-Disposition", "attachment")
-                .extract().asByteArray();
+                .header("Content-Security-Policy", "sandbox").extract().asByteArray();
         assertArrayEquals(data, body);
     }
 
@@ -80,6 +80,9 @@ class DownloadTest {
         assertEquals(disposition + "; filename=\"a_b__.html\"; filename*=UTF-8''a%22b%0D%0A.html",
                 response.headers().firstValue("Content-Disposition").orElseThrow());
         assertEquals("nosniff", response.headers().firstValue("X-Content-Type-Options").orElseThrow());
+        // Issue 8: a stored HTML or SVG must never run as this origin, even if a browser renders it after all.
+        assertEquals(disposition.equals("attachment") ? "sandbox" : null,
+                response.headers().firstValue("Content-Security-Policy").orElse(null));
     }
 
     /**

@@ -28,6 +28,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.resumableupload.support.PackagedServer;
+import io.resumableupload.support.TestTokens;
 
 /**
  * The command line of the packaged jar: an upload killed with -9 resumes when run again (and says so); upload never
@@ -138,7 +139,8 @@ class CommandLineIT {
         Process serve = command(Path.of("."), LAUNCHER.toString(), "serve", "--port", String.valueOf(port), "--upload-dir",
                 uploads.toString(), "--max-size", "5M", "--base-path", "/uploads", "--checksum-algorithms", "sha256",
                 "--expire-after", "1h", "--lock-backend", "redis", "--redis-url", redisUrl, "--log-level", "DEBUG",
-                "--behind-proxy").redirectOutput(log.toFile()).start();
+                "--behind-proxy", "--management-port", String.valueOf(PackagedServer.freePort()))
+                .redirectOutput(log.toFile()).start();
         try {
             HttpResponse<Void> options = null;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -202,6 +204,60 @@ class CommandLineIT {
             assertTrue(output.contains(flag), flag + " missing from serve --help:\n" + output);
         }
         assertTrue(output.contains("(default 24h)"), output);
+    }
+
+    /**
+     * Issue 8: serve's flags for authentication, CORS and the management port take effect, and the client's --header
+     * carries the token.
+     */
+    @Test
+    void serve_takes_access_flags_and_upload_sends_the_token_with_header() throws Exception {
+        int port = PackagedServer.freePort();
+        int managementPort = PackagedServer.freePort();
+        Path uploads = WORK.resolve("serve-jwt-uploads");
+        Process serve = command(Path.of("."), LAUNCHER.toString(), "serve", "--port", String.valueOf(port), "--upload-dir",
+                uploads.toString(), "--management-port", String.valueOf(managementPort), "--auth", "jwt", "--jwt-key",
+                Path.of("src/test/resources/jwt/public.pem").toAbsolutePath().toString(), "--jwt-issuer",
+                TestTokens.ISSUER, "--cors-origins", "https://app.example.com", "--no-ui")
+                .redirectOutput(WORK.resolve("serve-jwt.log").toFile()).start();
+        try {
+            HttpClient http = HttpClient.newHttpClient();
+            URI ready = URI.create("http://localhost:" + managementPort + "/q/health/ready");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            int status = 0;
+            while (status != 200 && System.nanoTime() < deadline) {
+                try {
+                    status = http.send(HttpRequest.newBuilder(ready).build(), HttpResponse.BodyHandlers.discarding())
+                            .statusCode();
+                } catch (IOException e) {
+                    Thread.sleep(200);
+                }
+            }
+            assertEquals(200, status, "serve was not ready on --management-port; see serve-jwt.log");
+            assertEquals(404, http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode(), "--no-ui was not applied");
+            HttpResponse<Void> preflight = http.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + "/files"))
+                    .header("Origin", "https://elsewhere.example.com").header("Access-Control-Request-Method", "POST")
+                    .method("OPTIONS", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+            assertEquals(403, preflight.statusCode(), "--cors-origins was not applied");
+
+            Path file = randomFile("with-token.bin", 100_000);
+            Process refused = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
+                    "http://localhost:" + port + "/files/", "--no-resume").start();
+            String refusal = new String(refused.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(1, refused.waitFor(), refusal);
+            assertTrue(refusal.contains("401"), refusal);
+            Process upload = command(Path.of("."), LAUNCHER.toString(), "upload", file.toString(), "--endpoint",
+                    "http://localhost:" + port + "/files/", "--no-resume", "--header",
+                    "Authorization: " + TestTokens.bearer("cli-user")).start();
+            String output = new String(upload.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, upload.waitFor(), output);
+            String id = URI.create(lastLine(output)).getPath().replace("/files/", "");
+            assertTrue(Files.exists(uploads.resolve(id)), "bytes not in --upload-dir");
+        } finally {
+            serve.destroy();
+            serve.waitFor(30, TimeUnit.SECONDS);
+        }
     }
 
     @Test

@@ -52,8 +52,8 @@ class GracefulShutdownIT {
                 assertTrue(millisSince(signalled) < 2_000, "PATCH answered after " + millisSince(signalled) + " ms");
 
                 // Within the shutdown delay the port still answers: not ready, and no new uploads.
-                assertEquals(503, server.get("/q/health/ready"));
-                assertEquals(200, server.get("/q/health/live"));
+                assertEquals(503, server.getManagement("/q/health/ready"));
+                assertEquals(200, server.getManagement("/q/health/live"));
                 assertEquals(503, send(server, "POST", "/files", Map.of("Upload-Length", "10")).statusCode());
 
                 // 143 = 128 + SIGTERM: how a JVM ends after its shutdown hooks ran on a signal.

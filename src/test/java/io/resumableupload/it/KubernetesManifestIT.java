@@ -37,11 +37,20 @@ class KubernetesManifestIT {
         assertEquals(0, deployment.at("/spec/strategy/rollingUpdate/maxUnavailable").asInt());
     }
 
+    /** Health lives on the management port (9000), which the public Service does not expose. */
     @Test
-    void probes_point_at_the_health_endpoints() {
+    void probes_point_at_the_health_endpoints_on_the_management_port() {
         assertEquals("/q/health/ready", container.at("/readinessProbe/httpGet/path").asText());
         assertEquals("/q/health/live", container.at("/livenessProbe/httpGet/path").asText());
         assertEquals("/q/health/started", container.at("/startupProbe/httpGet/path").asText());
+        for (String probe : List.of("readinessProbe", "livenessProbe", "startupProbe")) {
+            assertEquals(9000, container.at("/" + probe + "/httpGet/port").asInt(), probe);
+        }
+        JsonNode service = resources.stream().filter(r -> r.path("kind").asText().equals("Service")).findFirst()
+                .orElseThrow();
+        for (JsonNode port : service.at("/spec/ports")) {
+            assertEquals(8080, port.path("targetPort").asInt(), "the Service exposes only the public port");
+        }
     }
 
     @Test
@@ -64,6 +73,10 @@ class KubernetesManifestIT {
         JsonNode annotations = deployment.at("/spec/template/metadata/annotations");
         assertEquals("true", annotations.path("prometheus.io/scrape").asText());
         assertEquals("/q/metrics", annotations.path("prometheus.io/path").asText());
+        assertEquals("9000", annotations.path("prometheus.io/port").asText());
+        // A ServiceMonitor could only reach the Service's ports, and the Service does not expose the management port.
+        assertTrue(resources.stream().noneMatch(r -> r.path("kind").asText().equals("ServiceMonitor")),
+                "a ServiceMonitor would point at a port the Service does not expose");
     }
 
     @Test

@@ -315,7 +315,9 @@ class MultiReplicaIT {
                 System.getenv().getOrDefault("QUARKUS_DATASOURCE_USERNAME", "postgres"),
                 System.getenv().getOrDefault("QUARKUS_DATASOURCE_PASSWORD", ""));
                 ResultSet row = connection.createStatement().executeQuery(
-                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted")) {
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                                // pg_locks shows every database of the server; other tests may use other ones.
+                                + "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")) {
             row.next();
             return row.getLong(1);
         }

@@ -59,9 +59,9 @@ class PostgresLocksTest extends LockContract {
         CountDownLatch told = new CountDownLatch(1);
         UploadLock lock = locks.acquire(id, Duration.ofSeconds(1), told::countDown);
         try (Connection admin = dataSource.getConnection(); Statement kill = admin.createStatement()) {
-            // Every session holding an advisory lock but ours: that is the lock session.
-            kill.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()");
+            // Every session of this database holding an advisory lock but ours: that is the lock session.
+            kill.execute("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    + "AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
         }
         assertTrue(told.await(3, TimeUnit.SECONDS), "the holder was not told");
         assertFalse(lock.isHeld());

@@ -6,15 +6,25 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.hasItems;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.net.URL;
+
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.support.Metrics;
 import io.resumableupload.support.Tus;
 
-/** Health probes and Prometheus metrics. */
+/** Health probes and Prometheus metrics, on the management interface only. */
 @QuarkusTest
 class OperationsTest {
+
+    /** The management interface's root path, {@code http://host:port/q/}. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
+
+    @TestHTTPResource("/")
+    URL publicPort;
 
     @jakarta.inject.Inject
     io.resumableupload.upload.UploadService uploads;
@@ -41,15 +51,23 @@ class OperationsTest {
 
     @Test
     void readiness_checks_database_and_storage() {
-        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"))
+        given().get(management + "health/ready").then().statusCode(200).body("status", equalTo("UP"))
                 .body("checks.name", hasItems("upload storage", "upload locks", "accepting uploads",
                         "Database connections health check"));
     }
 
+    /** The public port serves /files and the upload page; health and metrics are for the cluster only. */
+    @Test
+    void the_public_port_serves_neither_health_nor_metrics() {
+        for (String path : new String[] { "q/health", "q/health/ready", "q/metrics" }) {
+            given().get(publicPort + path).then().statusCode(404);
+        }
+    }
+
     @Test
     void liveness_and_startup_are_up() {
-        given().get("/q/health/live").then().statusCode(200).body("status", equalTo("UP"));
-        given().get("/q/health/started").then().statusCode(200).body("status", equalTo("UP"));
+        given().get(management + "health/live").then().statusCode(200).body("status", equalTo("UP"));
+        given().get(management + "health/started").then().statusCode(200).body("status", equalTo("UP"));
     }
 
     /** Each meter moves by exactly what the requests did (issue 7 item 23: not merely "the meter exists"). */

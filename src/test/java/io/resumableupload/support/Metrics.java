@@ -5,6 +5,8 @@ import static io.restassured.RestAssured.given;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.eclipse.microprofile.config.ConfigProvider;
+
 /** The Prometheus scrape of the server under test, as series (name plus labels) to value. */
 public final class Metrics {
 
@@ -14,10 +16,13 @@ public final class Metrics {
         this.series = series;
     }
 
-    /** Scrapes /q/metrics now. */
+    /** Scrapes /q/metrics on the management interface of the server under test now. */
     public static Metrics scrape() {
+        // Quarkus publishes the management port it bound (test-port 0 picks a free one) under this key.
+        int port = ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
         Map<String, Double> series = new HashMap<>();
-        for (String line : given().get("/q/metrics").then().statusCode(200).extract().asString().split("\n")) {
+        for (String line : given().get("http://localhost:" + port + "/q/metrics").then().statusCode(200).extract().asString()
+                .split("\n")) {
             if (line.isBlank() || line.startsWith("#")) {
                 continue;
             }

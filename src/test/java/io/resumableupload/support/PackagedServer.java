@@ -30,6 +30,7 @@ public final class PackagedServer implements AutoCloseable {
     private final Map<String, String> env;
     private final Set<String> unset = new HashSet<>();
     private final int port;
+    private final int managementPort;
     private final Path log;
     private Process process;
 
@@ -40,10 +41,13 @@ public final class PackagedServer implements AutoCloseable {
     public PackagedServer(String name, int port, Map<String, String> extraEnv) throws IOException {
         this.name = name;
         this.port = port;
+        this.managementPort = freePort();
         this.log = Path.of("target/it-logs", name + ".log");
         Files.createDirectories(log.getParent());
         env = new HashMap<>();
         env.put("QUARKUS_HTTP_PORT", String.valueOf(port));
+        // Health and metrics: never the fixed 9000, other servers run beside this one.
+        env.put("QUARKUS_MANAGEMENT_PORT", String.valueOf(managementPort));
         env.put("TUS_STORAGE_FILESYSTEM_DIRECTORY", "target/" + name + "-uploads");
         env.put("TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY", "target/" + name + "-postgres");
         env.putAll(extraEnv);
@@ -123,6 +127,11 @@ public final class PackagedServer implements AutoCloseable {
         return "http://localhost:" + port;
     }
 
+    /** The management interface (health, metrics). */
+    public String managementUrl() {
+        return "http://localhost:" + managementPort;
+    }
+
     public long pid() {
         return process.pid();
     }
@@ -150,7 +159,16 @@ public final class PackagedServer implements AutoCloseable {
     }
 
     public int get(String path) throws IOException, InterruptedException {
-        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(baseUrl() + path))
+        return status(baseUrl() + path);
+    }
+
+    /** GET on the management interface, e.g. {@code /q/health/ready}. */
+    public int getManagement(String path) throws IOException, InterruptedException {
+        return status(managementUrl() + path);
+    }
+
+    private static int status(String url) throws IOException, InterruptedException {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
                 .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
@@ -161,7 +179,7 @@ public final class PackagedServer implements AutoCloseable {
                 throw new IllegalStateException(name + " exited during start-up, see " + log);
             }
             try {
-                if (get("/q/health/ready") == 200) {
+                if (getManagement("/q/health/ready") == 200) {
                     return;
                 }
             } catch (IOException e) {

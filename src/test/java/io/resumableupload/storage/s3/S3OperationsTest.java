@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -19,6 +20,7 @@ import jakarta.inject.Inject;
 import org.junit.jupiter.api.Test;
 
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.resumableupload.ops.ExpirationReaper;
@@ -35,6 +37,10 @@ import io.resumableupload.support.Tus;
 class S3OperationsTest {
 
     private static final int MIB = 1024 * 1024;
+
+    /** The management interface's root path, {@code http://host:port/q/}: readiness lives there. */
+    @TestHTTPResource(value = "/", management = true)
+    URL management;
 
     @Inject
     AgroalDataSource dataSource;
@@ -113,12 +119,12 @@ class S3OperationsTest {
         try {
             Tus.patch(path, 1000, Arrays.copyOfRange(data, 1000, 2000)).then().statusCode(503)
                     .body(containsString("ERR_STORAGE_UNAVAILABLE"));
-            given().get("/q/health/ready").then().statusCode(503).body(containsString("upload storage"));
+            given().get(management + "health/ready").then().statusCode(503).body(containsString("upload storage"));
             assertEquals(1000, Tus.offset(path));
         } finally {
             S3Proxy.shared().restart();
         }
-        given().get("/q/health/ready").then().statusCode(200);
+        given().get(management + "health/ready").then().statusCode(200);
         Tus.patch(path, 1000, Arrays.copyOfRange(data, 1000, data.length)).then().statusCode(204);
         assertArrayEquals(data, given().get(path).then().statusCode(200).extract().asByteArray());
     }
