@@ -9,6 +9,7 @@ import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
 import io.agroal.api.AgroalDataSource;
+import io.quarkus.runtime.Startup;
 import io.resumableupload.config.TusConfig;
 import io.resumableupload.storage.fs.FileSystemStorage;
 import io.resumableupload.storage.s3.S3Clients;
@@ -20,8 +21,13 @@ import io.resumableupload.storage.s3.S3Storage;
  */
 public class StorageProducer {
 
+    /**
+     * Built at start-up, not on first use: the first use is a request on an event-loop thread, and building a cloud
+     * SDK client there (class loading, credentials, region) blocked it for seconds on a loaded machine.
+     */
     @Produces
     @Singleton
+    @Startup
     UploadStorage storage(TusConfig config, AgroalDataSource dataSource) {
         TusConfig.Storage storage = config.storage();
         return switch (storage.backend()) {
