@@ -26,6 +26,7 @@ public class UploadMetrics {
     private final Counter expired;
     private final Counter lost;
     private final Counter bytesReceived;
+    private final Counter bytesArrived;
     private final Counter checksumMismatches;
     private final Timer patchDuration;
     private final Timer lockAcquire;
@@ -52,6 +53,9 @@ public class UploadMetrics {
         }
         bytesReceived = Counter.builder("tus.bytes.received").baseUnit("bytes")
                 .description("Upload bytes durably stored and acknowledged").register(registry);
+        bytesArrived = Counter.builder("tus.bytes.arrived").baseUnit("bytes")
+                .description("Upload bytes read from request bodies as they arrive (before they are durable)")
+                .register(registry);
         checksumMismatches = Counter.builder("tus.checksum.mismatches")
                 .description("Requests rejected with 460 Checksum Mismatch").register(registry);
         patchDuration = Timer.builder("tus.patch.duration").description("Duration of requests that append bytes")
@@ -88,6 +92,11 @@ public class UploadMetrics {
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
         }
+    }
+
+    /** Bytes of a request body as they arrive (before they are durable). */
+    public void bytesArrived(long bytes) {
+        bytesArrived.increment(bytes);
     }
 
     public void bytesReceived(long bytes) {

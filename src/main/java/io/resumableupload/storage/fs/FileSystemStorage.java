@@ -26,7 +26,8 @@ import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
 
 /** Uploads as files in one directory: {@code <directory>/<id>}. */
-public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage, FreeSpaceReporting {
+public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage, FreeSpaceReporting,
+        io.resumableupload.storage.LocatableStorage {
 
     /** How many bytes an append writes between two looks at the free space (when a minimum is set). */
     static final long SPACE_CHECK_INTERVAL = 1024 * 1024;
@@ -65,6 +66,11 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
         }
         this.usableSpace = usableSpace;
         this.directorySync = new DirectorySync(this.directory);
+    }
+
+    @Override
+    public java.util.Map<String, String> location(String uploadId) {
+        return java.util.Map.of("Type", "filestore", "Path", fileOf(uploadId).toString());
     }
 
     @Override

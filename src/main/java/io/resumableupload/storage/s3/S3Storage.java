@@ -55,7 +55,8 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * than a part parked as {@code <prefix><id>.tail.<end offset>}; part ETags and tails recorded in PostgreSQL
  * ({@link S3State}). The layout and every invariant are in the package documentation.
  */
-public final class S3Storage implements UploadStorage, ConcatenatingStorage, PresigningStorage {
+public final class S3Storage implements UploadStorage, ConcatenatingStorage, PresigningStorage,
+        io.resumableupload.storage.LocatableStorage {
 
     private static final Logger LOG = Logger.getLogger(S3Storage.class);
 
@@ -104,6 +105,11 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
     }
 
     // ---- keys ----
+
+    @Override
+    public java.util.Map<String, String> location(String uploadId) {
+        return java.util.Map.of("Type", "s3store", "Bucket", settings.bucket(), "Key", key(uploadId));
+    }
 
     String key(String uploadId) {
         if (!UploadIds.isValid(uploadId)) {
