@@ -62,7 +62,8 @@ class HttpHooksTest {
                     "tus.hooks.progress-interval", "200ms",
                     "tus.hooks.outbox.initial-backoff", "200ms",
                     "tus.hooks.outbox.max-backoff", "1s",
-                    "tus.hooks.http.timeout", "3s");
+                    "tus.hooks.http.timeout", "3s",
+                    "tus.metrics.tusd-names", "true");
         }
     }
 
@@ -129,7 +130,8 @@ class HttpHooksTest {
                 .statusCode(403).header("X-Reason", "policy").body(equalTo("no such files here"));
         Metrics after = Metrics.scrape();
         assertEquals(0, after.since(before, "tus_uploads_created_total"));
-        assertEquals(1, after.since(before, "tus_hook_invocations_total{hook=\"pre-create\"}"));
+        // Two: the in-process bean of InProcessHooksTest (inert here) and the HTTP hook.
+        assertEquals(2, after.since(before, "tus_hook_invocations_total{hook=\"pre-create\"}"));
     }
 
     @Test
@@ -168,8 +170,8 @@ class HttpHooksTest {
     void pre_access_rejection_refuses_head_patch_get_and_delete() {
         String path = Tus.pathOf(tus().header("Upload-Length", 3).header("Upload-Metadata", metadata("deny-access"))
                 .post("/files").then().statusCode(201).extract().header("Location"));
-        Tus.head(path).then().statusCode(403).body(containsString("ERR_ACCESS_REJECTED"));
-        Tus.patch(path, 0, Tus.ascii("abc")).then().statusCode(403);
+        Tus.head(path).then().statusCode(403);
+        Tus.patch(path, 0, Tus.ascii("abc")).then().statusCode(403).body(containsString("ERR_ACCESS_REJECTED"));
         tus().get(path).then().statusCode(403);
         tus().delete(path).then().statusCode(403);
         assertEquals(0, RECEIVER.got("post-terminate", Tus.idOf(path)).size());
@@ -298,5 +300,36 @@ class HttpHooksTest {
         String id = Tus.idOf(path);
         Poll.until("post-terminate", Duration.ofSeconds(10), () -> RECEIVER.got("post-terminate", id).size() == 1);
         assertEquals(1, RECEIVER.got("post-create", id).size());
+    }
+
+    @Test
+    void tusd_metric_names_are_exposed_with_help_and_move() {
+        Metrics before = Metrics.scrape();
+        byte[] data = Tus.randomBytes(3000, 9);
+        Tus.upload(data);
+        Tus.head("/files/no-such-upload-here").then().statusCode(404);
+        Metrics after = Metrics.scrape();
+        assertEquals(1, after.since(before, "tusd_errors_total{code=\"ERR_UPLOAD_NOT_FOUND\",status=\"404\"}"));
+        assertEquals(1, after.since(before, "tusd_uploads_created"));
+        assertEquals(1, after.since(before, "tusd_uploads_finished"));
+        assertEquals(3000, after.since(before, "tusd_bytes_received"));
+        assertEquals(1, after.since(before, "tusd_requests_total{method=\"PATCH\"}"));
+        assertTrue(after.since(before, "tusd_hook_invocations_total{hooktype=\"pre-create\"}") >= 1);
+        int port = ConfigProvider.getConfig().getValue("quarkus.management.test-port", Integer.class);
+        String text = io.restassured.RestAssured.given().get("http://localhost:" + port + "/q/metrics").then()
+                .statusCode(200).extract().asString();
+        for (String name : List.of("tusd_requests_total", "tusd_errors_total", "tusd_bytes_received",
+                "tusd_uploads_created", "tusd_uploads_finished", "tusd_uploads_terminated", "tusd_connections_open",
+                "tusd_hook_invocations_total", "tusd_hook_errors_total", "tus_hook_outbox_depth",
+                "tus_hook_outbox_oldest_age_seconds")) {
+            // Counters are described under their name without _total.
+            String described = name.endsWith("_total") ? name.substring(0, name.length() - "_total".length()) : name;
+            assertTrue(text.contains("# HELP " + described + " "), "no HELP for " + name);
+        }
+        for (String line : text.split("\n")) {
+            if (line.startsWith("# HELP ")) {
+                assertTrue(line.split(" ", 4).length == 4 && !line.split(" ", 4)[3].isBlank(), "empty HELP: " + line);
+            }
+        }
     }
 }

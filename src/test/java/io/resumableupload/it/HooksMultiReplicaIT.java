@@ -130,16 +130,18 @@ class HooksMultiReplicaIT {
     }
 
     private Uploaded upload(int size) throws Exception {
-        HttpResponse<String> created = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[next()] + "/files"))
-                .header("Tus-Resumable", "1.0.0").header("Upload-Length", Integer.toString(size))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> created = http
+                .send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[next()] + "/files"))
+                        .header("Tus-Resumable", "1.0.0").header("Upload-Length", Integer.toString(size))
+                        .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
         assertEquals(201, created.statusCode(), created.body());
         String location = created.headers().firstValue("Location").orElseThrow();
         String id = location.substring(location.lastIndexOf('/') + 1);
-        HttpResponse<String> patched = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[next()] + "/files/" + id))
-                .header("Tus-Resumable", "1.0.0").header("Upload-Offset", "0")
-                .header("Content-Type", "application/offset+octet-stream")
-                .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build(),
+        HttpResponse<String> patched = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[next()] + "/files/" + id))
+                        .header("Tus-Resumable", "1.0.0").header("Upload-Offset", "0")
+                        .header("Content-Type", "application/offset+octet-stream")
+                        .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(new byte[size])).build(),
                 HttpResponse.BodyHandlers.ofString());
         long at = System.nanoTime();
         assertEquals(204, patched.statusCode(), patched.body());
