@@ -36,6 +36,9 @@ public class Hooks {
     private final boolean rejectOnFailure;
     private final Duration progressInterval;
     private final boolean progressObserved;
+    // Beans are fixed at build time: whether any exists is decided once, not per request.
+    private final boolean anyPreAccess;
+    private final boolean anyPreFinish;
 
     Hooks(TusConfig config, HttpHooks http, HookMetrics metrics, LifecycleEvents events, BeanManager beans,
             Instance<PreCreateHook> preCreate, Instance<PreAccessHook> preAccess, Instance<PreFinishHook> preFinish,
@@ -50,6 +53,8 @@ public class Hooks {
         this.rejectOnFailure = config.hooks().http().onFailure() == TusConfig.Hooks.HookFailure.REJECT;
         this.progressInterval = config.hooks().progressInterval();
         this.progressObserved = !beans.resolveObserverMethods(new UploadProgress(null, null, null)).isEmpty();
+        this.anyPreAccess = !preAccess.isUnsatisfied() || http.sends(HookType.PRE_ACCESS);
+        this.anyPreFinish = !preFinish.isUnsatisfied() || http.sends(HookType.PRE_FINISH);
     }
 
     /** Pre-create: may reject (400 ERR_UPLOAD_REJECTED unless the hook sets a status), change metadata or id. */
@@ -64,12 +69,12 @@ public class Hooks {
 
     /** Whether any pre-access hook is configured (saves building the event when none is). */
     public boolean hasPreAccess() {
-        return preAccess.iterator().hasNext() || http.sends(HookType.PRE_ACCESS);
+        return anyPreAccess;
     }
 
     /** Whether any pre-finish hook is configured. */
     public boolean hasPreFinish() {
-        return preFinish.iterator().hasNext() || http.sends(HookType.PRE_FINISH);
+        return anyPreFinish;
     }
 
     /**

@@ -327,7 +327,8 @@ class HttpHooksTest {
             assertTrue(text.contains("# HELP " + described + " "), "no HELP for " + name);
         }
         for (String line : text.split("\n")) {
-            if (line.startsWith("# HELP ")) {
+            // Ours; Netty's own meters (netty_eventexecutor_tasks_pending) come without a description.
+            if (line.startsWith("# HELP tus")) {
                 assertTrue(line.split(" ", 4).length == 4 && !line.split(" ", 4)[3].isBlank(), "empty HELP: " + line);
             }
         }

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -47,6 +46,8 @@ public final class HookReceiver implements AutoCloseable {
     private final HttpServer server;
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private final List<Received> attempts = new CopyOnWriteArrayList<>();
+    /** The requests answered 2xx by type and upload id, for quick lookups over thousands of events. */
+    private final java.util.Map<String, List<Received>> byUpload = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile Function<Received, Answer> answer = r -> Answer.OK;
 
     public HookReceiver(int port) throws IOException {
@@ -85,6 +86,8 @@ public final class HookReceiver implements AutoCloseable {
         }
         if (reply.status() >= 200 && reply.status() < 300) {
             received.add(request);
+            byUpload.computeIfAbsent(request.type() + " " + request.uploadId(), k -> new CopyOnWriteArrayList<>())
+                    .add(request);
         }
         byte[] bytes = reply.body().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -96,13 +99,7 @@ public final class HookReceiver implements AutoCloseable {
 
     /** The requests answered 2xx so far, of {@code type} for {@code uploadId}, in arrival order. */
     public List<Received> got(String type, String uploadId) {
-        List<Received> matching = new ArrayList<>();
-        for (Received request : received) {
-            if (request.type().equals(type) && request.uploadId().equals(uploadId)) {
-                matching.add(request);
-            }
-        }
-        return matching;
+        return List.copyOf(byUpload.getOrDefault(type + " " + uploadId, List.of()));
     }
 
     /** Every request answered 2xx so far. */
@@ -118,6 +115,7 @@ public final class HookReceiver implements AutoCloseable {
     public void clear() {
         received.clear();
         attempts.clear();
+        byUpload.clear();
     }
 
     @Override
