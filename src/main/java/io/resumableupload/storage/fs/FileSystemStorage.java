@@ -13,9 +13,11 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Map;
 import java.util.List;
 
 import io.resumableupload.protocol.UploadIds;
+import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
 import io.resumableupload.storage.FreeSpaceReporting;
@@ -26,8 +28,7 @@ import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
 
 /** Uploads as files in one directory: {@code <directory>/<id>}. */
-public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage, FreeSpaceReporting,
-        io.resumableupload.storage.LocatableStorage {
+public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage, FreeSpaceReporting, LocatableStorage {
 
     /** How many bytes an append writes between two looks at the free space (when a minimum is set). */
     static final long SPACE_CHECK_INTERVAL = 1024 * 1024;
@@ -69,8 +70,8 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
     }
 
     @Override
-    public java.util.Map<String, String> location(String uploadId) {
-        return java.util.Map.of("Type", "filestore", "Path", fileOf(uploadId).toString());
+    public Map<String, String> location(String uploadId) {
+        return Map.of("Type", "filestore", "Path", fileOf(uploadId).toString());
     }
 
     @Override

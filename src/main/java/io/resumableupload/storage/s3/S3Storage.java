@@ -30,6 +30,7 @@ import org.jboss.logging.Logger;
 
 import io.resumableupload.protocol.DownloadHeaders;
 import io.resumableupload.protocol.UploadIds;
+import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
 import io.resumableupload.storage.PresigningStorage;
@@ -55,8 +56,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * than a part parked as {@code <prefix><id>.tail.<end offset>}; part ETags and tails recorded in PostgreSQL
  * ({@link S3State}). The layout and every invariant are in the package documentation.
  */
-public final class S3Storage implements UploadStorage, ConcatenatingStorage, PresigningStorage,
-        io.resumableupload.storage.LocatableStorage {
+public final class S3Storage implements UploadStorage, ConcatenatingStorage, PresigningStorage, LocatableStorage {
 
     private static final Logger LOG = Logger.getLogger(S3Storage.class);
 
@@ -107,8 +107,8 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
     // ---- keys ----
 
     @Override
-    public java.util.Map<String, String> location(String uploadId) {
-        return java.util.Map.of("Type", "s3store", "Bucket", settings.bucket(), "Key", key(uploadId));
+    public Map<String, String> location(String uploadId) {
+        return Map.of("Type", "s3store", "Bucket", settings.bucket(), "Key", key(uploadId));
     }
 
     String key(String uploadId) {
