@@ -55,7 +55,7 @@ final class AppendOperation {
         CLIENT_GONE(TusError.UNEXPECTED_EOF),
         SIZE_EXCEEDED(null),
         STORAGE_FAILED(TusError.INTERNAL_SERVER_ERROR),
-        /** A post-receive hook said StopUpload: store nothing more; the service then deletes the upload. */
+        /** A post-receive hook said StopUpload: what arrived is stored, then the service deletes the upload (as tusd). */
         HOOK_STOPPED(TusError.UPLOAD_STOPPED);
 
         final TusError error;
