@@ -30,9 +30,9 @@ import org.jboss.logging.Logger;
 
 import io.resumableupload.protocol.DownloadHeaders;
 import io.resumableupload.protocol.UploadIds;
-import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
+import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.PresigningStorage;
 import io.resumableupload.storage.StorageUnavailableException;
 import io.resumableupload.storage.UploadBytesLostException;
