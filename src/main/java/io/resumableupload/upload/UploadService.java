@@ -930,6 +930,10 @@ public class UploadService {
 
     /** The outbox row reporting {@code type} for {@code upload}, or null when the HTTP hook does not take it. */
     OutboxEvent outboxEvent(HookType type, UploadRecord upload, RequestInfo request) {
+        if (!hooks.sends(type)) {
+            // Without HTTP hooks for this type, the commit path builds no snapshot.
+            return null;
+        }
         String body = hooks.outboxBody(type, info(upload), request);
         return body == null ? null : new OutboxEvent(upload.id(), type.wireName(), body);
     }
