@@ -15,6 +15,7 @@ import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.upload.UploadMetrics;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -58,9 +59,9 @@ public class UploadUrls {
     }
 
     /**
-     * Vert.x Web refuses an HTTP/1.1 request whose Host is missing or invalid before any route runs (400, logged as
-     * an error with an id, body not in our format). This answers it as every other refusal: {@code text/plain}
-     * {@code ERR_INVALID_HOST: ...}, counted, not logged: it is the client's mistake.
+     * Vert.x Web refuses an HTTP/1.1 or HTTP/2 request whose Host (:authority) is missing or invalid before any route
+     * runs (400, logged as an error with an id, body not in our format). This answers it as every other refusal:
+     * {@code text/plain} {@code ERR_INVALID_HOST: ...}, counted, not logged: it is the client's mistake.
      */
     void answerInvalidHosts(@Observes Router router) {
         router.route().order(Integer.MIN_VALUE).failureHandler(this::invalidHost);
@@ -75,9 +76,13 @@ public class UploadUrls {
         }
         TusError error = TusError.INVALID_HOST;
         metrics.error(error.code());
-        context.response().setStatusCode(error.status()).putHeader(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8")
-                .putHeader(HttpHeaders.CONNECTION, "close")
-                .end(error.code() + ": an HTTP/1.1 request needs a Host header with a host name and port\n");
+        HttpServerResponse response = context.response().setStatusCode(error.status())
+                .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8");
+        if (request.version() != HttpVersion.HTTP_2) {
+            // HTTP/2 has no Connection header.
+            response.putHeader(HttpHeaders.CONNECTION, "close");
+        }
+        response.end(error.code() + ": the request needs a Host header (HTTP/2: :authority) with a host name and port\n");
     }
 
     /**
