@@ -37,6 +37,9 @@ public interface TusConfig {
     @WithDefault("4K")
     MemorySize maxMetadataSize();
 
+    /** The URLs of uploads. */
+    Location location();
+
     /** PATCH body streaming. */
     Patch patch();
 
@@ -93,6 +96,18 @@ public interface TusConfig {
         /** Where its data lives (created on first start, kept afterwards). Defaults to {@code data/postgres}. */
         @WithDefault("data/postgres")
         Path dataDirectory();
+    }
+
+    interface Location {
+        /**
+         * The public URL of this server, e.g. {@code https://uploads.example.com} (a path is allowed:
+         * {@code https://example.com/api}), under which clients reach {@code tus.base-path}. When set, every upload's
+         * {@code Location} is {@code <base-url><base-path>/<id>}, whatever the request's Host or X-Forwarded-*
+         * headers say: for servers behind a proxy or an ingress. Unset (the default), {@code Location} is built from
+         * the request (its Host, or X-Forwarded-* when {@code quarkus.http.proxy.*} trusts them), and a creation
+         * request without a usable Host answers 400 {@code ERR_INVALID_HOST}.
+         */
+        Optional<URI> baseUrl();
     }
 
     interface Patch {
@@ -182,6 +197,15 @@ public interface TusConfig {
          */
         @WithDefault("true")
         boolean unfinished();
+
+        /**
+         * The most partial uploads one final upload may name, repeats counted; more answer 400
+         * {@code ERR_TOO_MANY_PARTIALS}. Each reference is copied when the final is assembled, so this bounds the
+         * requests to storage one POST can cause (the bytes it writes are bounded by {@code tus.max-size}). At least
+         * 1. Defaults to {@code 100}.
+         */
+        @WithDefault("100")
+        int maxPartials();
     }
 
     interface Termination {

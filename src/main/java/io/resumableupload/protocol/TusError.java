@@ -23,6 +23,11 @@ public enum TusError {
     UPLOAD_SIZE_EXCEEDED("ERR_UPLOAD_SIZE_EXCEEDED", 413, "upload's size exceeded"),
     INVALID_METADATA("ERR_INVALID_METADATA", 400, "invalid Upload-Metadata header"),
     INVALID_CONCAT("ERR_INVALID_CONCAT", 400, "invalid Upload-Concat header"),
+    /**
+     * A final upload naming more partials than tus.concatenation.max-partials (repeats counted): each reference is
+     * copied, so the list bounds what one request can make the server do.
+     */
+    TOO_MANY_PARTIALS("ERR_TOO_MANY_PARTIALS", 400, "the final upload names too many partial uploads"),
     /** 400 when a final upload names an unfinished partial and concatenation-unfinished is off. */
     UPLOAD_NOT_FINISHED("ERR_UPLOAD_NOT_FINISHED", 400, "one of the partial uploads is not finished"),
     /** Spec: 403 for a PATCH to a final upload, or a final creation that carries a body. */
@@ -55,6 +60,12 @@ public enum TusError {
     /** GET of an upload whose bytes are not all there yet: we never serve a partial file. */
     INCOMPLETE_UPLOAD("ERR_INCOMPLETE_UPLOAD", 409, "cannot download an unfinished upload"),
     RANGE_NOT_SATISFIABLE("ERR_RANGE_NOT_SATISFIABLE", 416, "requested range not satisfiable"),
+    /**
+     * A creation request without a usable Host (HTTP/1.0 without one, an empty or invalid one) while
+     * tus.location.base-url is unset: there is no URL to answer with, so nothing is created.
+     */
+    INVALID_HOST("ERR_INVALID_HOST", 400,
+            "missing, empty or invalid Host header: the upload's URL cannot be built from it"),
     INVALID_METHOD_OVERRIDE("ERR_INVALID_METHOD_OVERRIDE", 400, "invalid X-HTTP-Method-Override header"),
     /** An extension that is switched off in configuration. */
     NOT_IMPLEMENTED("ERR_NOT_IMPLEMENTED", 501, "feature not implemented"),
