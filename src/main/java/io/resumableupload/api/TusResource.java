@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -28,6 +29,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import org.jboss.resteasy.reactive.PathPart;
 
 import io.resumableupload.config.TusConfig;
+import io.resumableupload.hooks.RequestInfo;
 import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.protocol.ByteRange;
 import io.resumableupload.protocol.ChecksumAlgorithm;
@@ -52,6 +54,7 @@ import io.resumableupload.upload.RequestBody;
 import io.resumableupload.upload.UploadService;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 
 /**
  * The TUS verbs. Header parsing and response building live here; every protocol decision is in
@@ -114,7 +117,7 @@ public class TusResource {
     @POST
     @Blocking
     public CompletionStage<Response> create(@Context HttpServerRequest request) {
-        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.CREATE);
+        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.CREATE).withRequest(requestInfo(request));
         // Before anything is created: a request we could not give a URL must change nothing.
         String collectionUrl = urls.collectionUrl(request);
         CreateCommand command = parseCreate(request, caller);
@@ -143,6 +146,7 @@ public class TusResource {
             }
             Response.ResponseBuilder response = created(collectionUrl, created.upload())
                     .header(TusHeaders.UPLOAD_OFFSET, append.offset());
+            append.headers().forEach(response::header);
             if (append.expiresAt() != null) {
                 response.header(TusHeaders.UPLOAD_EXPIRES, HttpDates.format(append.expiresAt()));
             }
@@ -205,7 +209,7 @@ public class TusResource {
     @Path("{id}")
     @Blocking
     public Response head(@PathParam("id") String id, @Context HttpServerRequest request) {
-        UploadRecord upload = uploads.head(id, authenticator.authenticate(request, Authenticator.Purpose.ACCESS));
+        UploadRecord upload = uploads.head(id, access(request));
         Response.ResponseBuilder response = Response.ok().header("Cache-Control", "no-store");
         // A final upload carries no offset until its partials are assembled (spec: SHOULD NOT).
         if (!upload.isFinal() || upload.finished()) {
@@ -234,7 +238,7 @@ public class TusResource {
     @Path("{id}")
     @Blocking
     public CompletionStage<Response> patch(@PathParam("id") String id, @Context HttpServerRequest request) {
-        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.ACCESS);
+        Caller caller = access(request);
         if (!isOffsetStream(request.getHeader("Content-Type"))) {
             throw new TusException(TusError.INVALID_CONTENT_TYPE);
         }
@@ -249,6 +253,7 @@ public class TusResource {
                 return errors.of(outcome.error(), outcome.detail(), request);
             }
             Response.ResponseBuilder response = Response.noContent().header(TusHeaders.UPLOAD_OFFSET, outcome.offset());
+            outcome.headers().forEach(response::header);
             if (outcome.expiresAt() != null) {
                 response.header(TusHeaders.UPLOAD_EXPIRES, HttpDates.format(outcome.expiresAt()));
             }
@@ -266,7 +271,7 @@ public class TusResource {
     @Path("{id}")
     @Blocking
     public Response terminate(@PathParam("id") String id, @Context HttpServerRequest request) {
-        uploads.terminate(id, authenticator.authenticate(request, Authenticator.Purpose.ACCESS));
+        uploads.terminate(id, access(request));
         return Response.noContent().build();
     }
 
@@ -281,7 +286,7 @@ public class TusResource {
             throw new TusException(TusError.NOT_IMPLEMENTED, "downloads are disabled");
         }
         UploadRecord upload = uploads.finishedUpload(id,
-                authenticator.authenticate(request, Authenticator.Purpose.DOWNLOAD));
+                authenticator.authenticate(request, Authenticator.Purpose.DOWNLOAD).withRequest(requestInfo(request)));
         long length = upload.length();
         ByteRange range = ByteRange.parse(request.getHeader("Range"), length);
         if (range == ByteRange.UNSATISFIABLE) {
@@ -341,6 +346,21 @@ public class TusResource {
     }
 
     // ---- header helpers ----
+
+    private Caller access(HttpServerRequest request) {
+        return authenticator.authenticate(request, Authenticator.Purpose.ACCESS).withRequest(requestInfo(request));
+    }
+
+    /** The request as hooks see it (tusd's HTTPRequest: the URI as received, the peer address, every header). */
+    static RequestInfo requestInfo(HttpServerRequest request) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (Map.Entry<String, String> header : request.headers()) {
+            headers.computeIfAbsent(header.getKey(), k -> new ArrayList<>(1)).add(header.getValue());
+        }
+        SocketAddress remote = request.remoteAddress();
+        return new RequestInfo(request.method().name(), request.uri(),
+                remote == null ? "" : remote.hostAddress() + ":" + remote.port(), headers);
+    }
 
     private static boolean isOffsetStream(String contentType) {
         if (contentType == null) {

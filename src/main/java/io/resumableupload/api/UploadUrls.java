@@ -75,7 +75,7 @@ public class UploadUrls {
             return;
         }
         TusError error = TusError.INVALID_HOST;
-        metrics.error(error.code());
+        metrics.error(error.code(), error.status());
         HttpServerResponse response = context.response().setStatusCode(error.status())
                 .putHeader(HttpHeaders.CONTENT_TYPE, "text/plain;charset=UTF-8");
         if (request.version() != HttpVersion.HTTP_2) {

@@ -94,6 +94,17 @@ public enum TusError {
     FORBIDDEN("ERR_FORBIDDEN", 403, "the token does not allow this"),
     /** CORS: a request whose Origin is not in tus.cors.allowed-origins (preflights included). */
     ORIGIN_NOT_ALLOWED("ERR_ORIGIN_NOT_ALLOWED", 403, "this origin is not allowed to call the upload service"),
+    /** A pre-create hook refused the upload (tusd: 400); the hook may set another status, body and headers. */
+    UPLOAD_REJECTED("ERR_UPLOAD_REJECTED", 400, "upload creation has been rejected by server"),
+    /** A pre-access hook refused the request; the hook may set another status, body and headers. */
+    ACCESS_REJECTED("ERR_ACCESS_REJECTED", 403, "access to the upload has been rejected by server"),
+    /** A post-receive hook stopped the upload (tusd: 400); the upload is terminated, as in tusd. */
+    UPLOAD_STOPPED("ERR_UPLOAD_STOPPED", 400, "upload has been stopped by server"),
+    /**
+     * A blocking hook failed (timeout, 5xx, an answer that is not tusd's JSON) and tus.hooks.http.on-failure is
+     * reject: 502, as a gateway whose upstream failed; clients retry 5xx, and nothing was changed.
+     */
+    HOOK_FAILED("ERR_HOOK_FAILED", 502, "a hook failed; nothing was changed, try again"),
     INTERNAL_SERVER_ERROR("ERR_INTERNAL_SERVER_ERROR", 500, "internal server error");
 
     private final String code;
