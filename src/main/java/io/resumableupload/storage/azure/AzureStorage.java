@@ -407,18 +407,20 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             }
         }
 
-        /** Stages the spool as the block at {@link #blockStart}, replacing any earlier version of it. */
-        private void stageSpool() throws IOException {
+        /**
+         * Stages the spool as the block at {@link #blockStart}, replacing any earlier version of it. Never while a
+         * checkpoint commits: a successful Put Block List discards every uncommitted block it does not name, so a
+         * block staged during it could vanish.
+         */
+        private synchronized void stageSpool() throws IOException {
             String id = blockId(blockStart);
             long size = spool.size();
             call("staging a block of upload " + uploadId, () -> blob.stageBlockWithResponse(id, spool.newInputStream(),
                     size, null, null, null, Context.NONE));
-            synchronized (this) {
-                if (blocks.isEmpty() || !blocks.get(blocks.size() - 1).equals(id)) {
-                    blocks.add(id);
-                }
-                blocksEnd = blockStart + size;
+            if (blocks.isEmpty() || !blocks.get(blocks.size() - 1).equals(id)) {
+                blocks.add(id);
             }
+            blocksEnd = blockStart + size;
         }
 
         @Override
