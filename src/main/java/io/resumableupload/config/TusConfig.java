@@ -229,6 +229,42 @@ public interface TusConfig {
         /** The Azure Blob Storage backend. */
         Azure azure();
 
+        /** The Google Cloud Storage backend. */
+        Gcs gcs();
+
+        interface Gcs {
+            /** The bucket holding the uploads. Required with {@code tus.storage.backend=gcs}. */
+            Optional<String> bucket();
+
+            /** Prepended to every object name, e.g. {@code uploads/}. Defaults to no prefix. */
+            Optional<String> prefix();
+
+            /**
+             * An emulator's endpoint; used without credentials. Unset: Cloud Storage itself, with Application Default
+             * Credentials (workload identity on GKE, GOOGLE_APPLICATION_CREDENTIALS, gcloud).
+             */
+            Optional<URI> endpoint();
+
+            /**
+             * An append stores a segment object every this many bytes (and at the end of every PATCH), composed into
+             * the upload's object at the end. Each append in flight spools up to one segment on local disk. Defaults
+             * to {@code 32M}.
+             */
+            @WithDefault("32M")
+            MemorySize segmentSize();
+
+            /** Where appends spool the segment they are receiving. Unset: {@code java.io.tmpdir}. */
+            Optional<Path> spoolDirectory();
+
+            /** How many times the SDK tries a request (idempotent ones, with backoff). Defaults to {@code 6}. */
+            @WithDefault("6")
+            int maxAttempts();
+
+            /** How long the readiness check waits for the bucket. Defaults to {@code 3s}. */
+            @WithDefault("3s")
+            Duration healthTimeout();
+        }
+
         interface Azure {
             /** The container holding the uploads (it must exist). Required with {@code tus.storage.backend=azure}. */
             Optional<String> container();
@@ -368,7 +404,8 @@ public interface TusConfig {
     enum StorageBackend {
         FILESYSTEM,
         S3,
-        AZURE
+        AZURE,
+        GCS
     }
 
     interface Lock {

@@ -14,6 +14,8 @@ import io.resumableupload.config.TusConfig;
 import io.resumableupload.storage.azure.AzureClients;
 import io.resumableupload.storage.azure.AzureStorage;
 import io.resumableupload.storage.fs.FileSystemStorage;
+import io.resumableupload.storage.gcs.GcsStorage;
+import io.resumableupload.storage.gcs.SdkGcsApi;
 import io.resumableupload.storage.s3.S3Clients;
 import io.resumableupload.storage.s3.S3Storage;
 
@@ -44,7 +46,18 @@ public class StorageProducer {
             }
             case S3 -> s3(config, dataSource);
             case AZURE -> azure(config, dataSource);
+            case GCS -> gcs(config, dataSource);
         };
+    }
+
+    private static GcsStorage gcs(TusConfig config, AgroalDataSource dataSource) {
+        TusConfig.Storage.Gcs gcs = config.storage().gcs();
+        String bucket = gcs.bucket().filter(b -> !b.isBlank())
+                .orElseThrow(() -> new IllegalStateException("tus.storage.backend=gcs needs tus.storage.gcs.bucket"));
+        Path spool = spoolDirectory("tus.storage.gcs.spool-directory", gcs.spoolDirectory());
+        return new GcsStorage(SdkGcsApi.connect(bucket, gcs.endpoint(), gcs.maxAttempts()), dataSource,
+                new GcsStorage.Settings(bucket, gcs.prefix().orElse(""), gcs.segmentSize().asLongValue(),
+                        config.maxSize().asLongValue(), spool, gcs.healthTimeout()));
     }
 
     private static AzureStorage azure(TusConfig config, AgroalDataSource dataSource) {

@@ -62,8 +62,13 @@ public final class Azurite implements AutoCloseable {
     public static Azurite start(String name) throws IOException {
         Path bin = install();
         Azurite azurite = new Azurite(name, PackagedServer.freePort());
-        azurite.launch(bin);
-        azurite.container().create();
+        try {
+            azurite.launch(bin);
+            azurite.container().create();
+        } catch (IOException | RuntimeException e) {
+            azurite.close();
+            throw e;
+        }
         return azurite;
     }
 

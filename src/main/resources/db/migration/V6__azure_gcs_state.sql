@@ -10,3 +10,11 @@ CREATE TABLE azure_upload (
     block_size    BIGINT,
     created_at    TIMESTAMPTZ  NOT NULL DEFAULT now()
 );
+
+-- State of the GCS backend (io.resumableupload.storage.gcs): the segment objects describe the bytes; this row holds
+-- the Content-Type the final object is composed with and finds objects whose upload row is gone (GcsState).
+CREATE TABLE gcs_upload (
+    upload_id     VARCHAR(64)  PRIMARY KEY,
+    content_type  TEXT         NOT NULL,
+    created_at    TIMESTAMPTZ  NOT NULL DEFAULT now()
+);
