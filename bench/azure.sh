@@ -33,6 +33,7 @@ bench() { java -cp "$work/classes" TusBench "$@"; }
 
 blobport=${AZURITE_PORT:-18301}
 port=${BENCH_PORT:-18300}
+management_port=${BENCH_MANAGEMENT_PORT:-18302}
 key="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
 connection="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$blobport/devstoreaccount1;"
 server_pid=""
@@ -60,7 +61,7 @@ start() {
     ours-azure)
       # The container must exist: our server does not create it (a deployment's container is provisioned).
       node peers/azure-container.mjs "$connection" ours
-      QUARKUS_HTTP_PORT=$port TUS_MAX_SIZE=16G TUS_STORAGE_BACKEND=azure TUS_STORAGE_AZURE_CONTAINER=ours \
+      QUARKUS_HTTP_PORT=$port QUARKUS_MANAGEMENT_PORT=$management_port TUS_MAX_SIZE=16G TUS_STORAGE_BACKEND=azure TUS_STORAGE_AZURE_CONTAINER=ours \
       TUS_STORAGE_AZURE_CONNECTION_STRING="$connection" TUS_STORAGE_AZURE_SPOOL_DIRECTORY="$spool" \
       TUS_EMBEDDED_POSTGRES_DATA_DIRECTORY="$work/ours-postgres" \
         java -Xmx256m -jar ../target/quarkus-app/quarkus-run.jar >"$work/$name.log" 2>&1 &
