@@ -256,6 +256,90 @@ public interface TusConfig {
         /** The S3 backend (AWS S3 and S3-compatible stores). */
         S3 s3();
 
+        /** The Azure Blob Storage backend. */
+        Azure azure();
+
+        /** The Google Cloud Storage backend. */
+        Gcs gcs();
+
+        interface Gcs {
+            /** The bucket holding the uploads. Required with {@code tus.storage.backend=gcs}. */
+            Optional<String> bucket();
+
+            /** Prepended to every object name, e.g. {@code uploads/}. Defaults to no prefix. */
+            Optional<String> prefix();
+
+            /**
+             * An emulator's endpoint; used without credentials. Unset: Cloud Storage itself, with Application Default
+             * Credentials (workload identity on GKE, GOOGLE_APPLICATION_CREDENTIALS, gcloud).
+             */
+            Optional<URI> endpoint();
+
+            /**
+             * An append stores a segment object every this many bytes (and at the end of every PATCH), composed into
+             * the upload's object at the end. Each append in flight spools up to one segment on local disk. Defaults
+             * to {@code 32M}.
+             */
+            @WithDefault("32M")
+            MemorySize segmentSize();
+
+            /** Where appends spool the segment they are receiving. Unset: {@code java.io.tmpdir}. */
+            Optional<Path> spoolDirectory();
+
+            /** How many times the SDK tries a request (idempotent ones, with backoff). Defaults to {@code 6}. */
+            @WithDefault("6")
+            int maxAttempts();
+
+            /** How long the readiness check waits for the bucket. Defaults to {@code 3s}. */
+            @WithDefault("3s")
+            Duration healthTimeout();
+        }
+
+        interface Azure {
+            /** The container holding the uploads (it must exist). Required with {@code tus.storage.backend=azure}. */
+            Optional<String> container();
+
+            /** Prepended to every blob name, e.g. {@code uploads/}. Defaults to no prefix. */
+            Optional<String> prefix();
+
+            /**
+             * A connection string with an account key (or Azurite's). Unset, {@link #endpoint()} is used with the
+             * default Azure credential chain.
+             */
+            Optional<String> connectionString();
+
+            /**
+             * The account's blob endpoint, e.g. {@code https://<account>.blob.core.windows.net}, with credentials from
+             * the default Azure credential chain: environment, workload identity (AKS), managed identity, Azure CLI.
+             */
+            Optional<URI> endpoint();
+
+            /**
+             * The size of every block of an upload but the last. Raised for an upload whose length (or, while the
+             * length is deferred, {@code tus.max-size}) needs more than 50,000 blocks. Each append in flight spools up
+             * to one block on local disk. Defaults to {@code 8M}.
+             */
+            @WithDefault("8M")
+            MemorySize blockSize();
+
+            /**
+             * Where appends spool the block they are receiving (unlinked at creation, as with S3). Unset:
+             * {@code java.io.tmpdir}.
+             */
+            Optional<Path> spoolDirectory();
+
+            /**
+             * How many times a request is tried before the backend gives up with {@code 503 ERR_STORAGE_UNAVAILABLE};
+             * throttling and 5xx answers are retried with exponential backoff. Defaults to {@code 6}.
+             */
+            @WithDefault("6")
+            int maxAttempts();
+
+            /** How long the readiness check waits for the container to answer. Defaults to {@code 3s}. */
+            @WithDefault("3s")
+            Duration healthTimeout();
+        }
+
         interface S3 {
             /** The bucket holding the uploads. Required with {@code tus.storage.backend=s3}. */
             Optional<String> bucket();
@@ -349,7 +433,9 @@ public interface TusConfig {
 
     enum StorageBackend {
         FILESYSTEM,
-        S3
+        S3,
+        AZURE,
+        GCS
     }
 
     interface Lock {

@@ -34,6 +34,7 @@ import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
 import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.PresigningStorage;
+import io.resumableupload.storage.Spool;
 import io.resumableupload.storage.StorageUnavailableException;
 import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
