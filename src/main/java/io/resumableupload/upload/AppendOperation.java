@@ -91,6 +91,8 @@ final class AppendOperation {
     private long lastActivityNanos = System.nanoTime();
     private long idleTimerId = -1;
     private boolean started;
+    /** A newer request asked for the lock before reading started: drain once it starts. */
+    private boolean releaseRequested;
 
     // worker jobs (one at a time; the event loop hands over between them, which orders the accesses)
     private volatile long committedOffset;
@@ -149,6 +151,8 @@ final class AppendOperation {
                 pump();
                 return;
             }
+            // The sink may have taken a while to open (S3): the client was not idle meanwhile.
+            lastActivityNanos = System.nanoTime();
             armIdleTimer(idleTimeoutNanos);
             started = true;
             body.start(new RequestBody.Listener() {
@@ -169,17 +173,26 @@ final class AppendOperation {
                     stop(Stop.CLIENT_GONE);
                 }
             });
+            if (releaseRequested) {
+                // A newer request came while this one waited for the lock or opened storage. The bytes already
+                // on their way are the client's progress (a client cut off mid-body resumes from them), so they
+                // are read and stored first, as for a release that comes while reading.
+                drainThenStop(System.nanoTime() + releaseDrainNanos);
+            }
         });
         return outcome;
     }
 
     /**
      * Asks the operation to store what it has and end; callable from any thread. A release request (a newer request
-     * wants the lock) first drains the bytes already on their way: see {@code tus.patch.release-drain}.
+     * wants the lock) first drains the bytes already on their way, also when it comes before reading started: see
+     * {@code tus.patch.release-drain}.
      */
     void requestStop(Stop reason) {
         context.runOnContext(ignored -> {
-            if (reason == Stop.RELEASE_REQUESTED && started) {
+            if (reason == Stop.RELEASE_REQUESTED && !started) {
+                releaseRequested = true;
+            } else if (reason == Stop.RELEASE_REQUESTED) {
                 drainThenStop(System.nanoTime() + releaseDrainNanos);
             } else {
                 stop(reason);
