@@ -202,17 +202,20 @@ final class AppendOperation {
 
     private static final long QUIET_NANOS = 50_000_000L;
 
-    /** Keeps reading until no byte came for 50 ms, or the deadline passes, then stops for the release. */
+    /**
+     * Keeps reading until no byte came for 50 ms, or the deadline passes, then stops for the release. While a write
+     * runs, reading may be paused (back-pressure): that quiet is ours, not the client's, so it does not count.
+     */
     private void drainThenStop(long deadline) {
         if (stop != null || committing || ended) {
             return;
         }
         long now = System.nanoTime();
-        if (now - lastActivityNanos >= QUIET_NANOS || now >= deadline) {
+        if ((!writing && now - lastActivityNanos >= QUIET_NANOS) || now >= deadline) {
             stop(Stop.RELEASE_REQUESTED);
             return;
         }
-        long wait = Math.min(QUIET_NANOS - (now - lastActivityNanos), deadline - now);
+        long wait = Math.min(writing ? QUIET_NANOS : QUIET_NANOS - (now - lastActivityNanos), deadline - now);
         context.owner().setTimer(Math.max(1, wait / 1_000_000), id -> drainThenStop(deadline));
     }
 
