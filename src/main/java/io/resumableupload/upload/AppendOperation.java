@@ -444,7 +444,14 @@ final class AppendOperation {
                             checksum.algorithm().tusName() + " of the request body does not match Upload-Checksum");
                 }
             }
-            advanceTo(sink.sync(), true);
+            long durable = sink.sync();
+            if (durable != writtenOffset) {
+                // Never expected: the sink must hold every byte it was given once sync() returns. Say so loudly
+                // (the offset stays truthful: it counts what the storage reports durable).
+                LOG.errorf("upload %s: storage reports %d bytes durable after %d were written (%d received, body %s)",
+                        upload.id(), durable, writtenOffset, received, ended ? "ended" : "cut");
+            }
+            advanceTo(durable, true);
             // An interrupted body that still brought every byte of the upload completed it: that is a success.
             return wholeBody || finishedUpload != null ? outcome(null, null) : stopped();
         } catch (OffsetConflictException e) {
