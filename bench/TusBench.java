@@ -46,6 +46,7 @@ public class TusBench {
             case "summarize" -> summarize(Path.of(args[1]), args.length > 2 ? args[2] : "node");
             case "ratios" -> ratios(Path.of(args[1]), args[2], args[3]);
             case "check" -> check(Path.of(args[1]), Path.of(args[2]));
+            case "record" -> record(Path.of(args[1]), args[2], args[3]);
             default -> throw new IllegalArgumentException("unknown scenario " + args[0]);
         };
         System.out.println(result);
@@ -417,6 +418,40 @@ public class TusBench {
             System.exit(1);
         }
         return "no regression beyond the noise (" + Math.round(noise * 100) + "%)";
+    }
+
+    /**
+     * A baseline for {@link #check}: the run's {@link #ratios} plus the noise measured in it, the largest spread of a
+     * throughput ratio between rounds ((max - min) / median over the per-round ratios of {@code server} to
+     * {@code baseline}), at least 10 %.
+     */
+    static String record(Path results, String server, String baseline) throws IOException {
+        Map<String, Map<Integer, Double>> ours = new TreeMap<>();
+        Map<String, Map<Integer, Double>> theirs = new TreeMap<>();
+        for (String line : Files.readAllLines(results)) {
+            String who = field(line, "server");
+            int round = Integer.parseInt(field(line, "round"));
+            for (String metric : List.of("uploads_per_s", "requests_per_s", "mb_per_s")) {
+                String v = field(line, metric);
+                if (v == null) continue;
+                String key = field(line, "scenario") + "." + metric;
+                if (who.equals(server)) ours.computeIfAbsent(key, k -> new TreeMap<>()).put(round, Double.parseDouble(v));
+                if (who.equals(baseline)) theirs.computeIfAbsent(key, k -> new TreeMap<>()).put(round, Double.parseDouble(v));
+            }
+        }
+        double noise = 0.10;
+        for (var e : ours.entrySet()) {
+            List<Double> perRound = new ArrayList<>();
+            for (var r : e.getValue().entrySet()) {
+                Double other = theirs.getOrDefault(e.getKey(), Map.of()).get(r.getKey());
+                if (other != null) perRound.add(r.getValue() / other);
+            }
+            if (perRound.size() > 1) {
+                noise = Math.max(noise, (Collections.max(perRound) - Collections.min(perRound)) / median(perRound));
+            }
+        }
+        String ratios = ratios(results, server, baseline);
+        return String.format(Locale.ROOT, "{\"noise\":%.2f,%s", Math.min(noise, 0.5), ratios.substring(1));
     }
 
     static double median(List<Double> v) {

@@ -5,6 +5,7 @@
 #   PROFILE=1 SERVERS=ours bench/small.sh 1   also records CPU flame graphs of our server per scenario (async-profiler
 #                                  4.2 from Maven Central, itimer sampling) under bench/results/
 #   bench/small.sh --check FILE      regression check of a results file against bench/baseline-small.json
+#   bench/small.sh --record FILE     makes a results file the baseline (its ratios, and the noise between its rounds)
 #
 # Ours runs as deployed with several replicas: the packaged server, an external PostgreSQL (database tusbench,
 # recreated for every start), the postgres lock, fsync before every acknowledgement, -Xmx256m. Rounds interleave the
@@ -25,6 +26,12 @@ mkdir -p "$work" results
 javac -d "$work/classes" TusBench.java
 bench() { java -cp "$work/classes" TusBench "$@"; }
 
+if [ "${1:-}" = "--record" ]; then
+  # Makes a results file the baseline later runs are checked against (do this for a release, on a quiet machine).
+  bench record "$2" ours node >baseline-small.json
+  cat baseline-small.json
+  exit
+fi
 if [ "${1:-}" = "--check" ]; then
   bench ratios "$2" ours node >"$work/ratios.json"
   bench check "$work/ratios.json" baseline-small.json

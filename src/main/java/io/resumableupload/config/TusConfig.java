@@ -37,6 +37,9 @@ public interface TusConfig {
     @WithDefault("4K")
     MemorySize maxMetadataSize();
 
+    /** The URLs of uploads. */
+    Location location();
+
     /** PATCH body streaming. */
     Patch patch();
 
@@ -73,6 +76,12 @@ public interface TusConfig {
     /** The upload page at {@code /}. */
     Ui ui();
 
+    /** Hooks: in-process hook beans, tusd-compatible HTTP hooks and the outbox that delivers post-* events. */
+    Hooks hooks();
+
+    /** Prometheus metrics. */
+    Metrics metrics();
+
     /**
      * The PostgreSQL started when no {@code quarkus.datasource.jdbc.url} is configured. Read before the
      * application starts, by {@code EmbeddedPostgresConfigSourceFactory}; declared here for validation and docs.
@@ -87,6 +96,18 @@ public interface TusConfig {
         /** Where its data lives (created on first start, kept afterwards). Defaults to {@code data/postgres}. */
         @WithDefault("data/postgres")
         Path dataDirectory();
+    }
+
+    interface Location {
+        /**
+         * The public URL of this server, e.g. {@code https://uploads.example.com} (a path is allowed:
+         * {@code https://example.com/api}), under which clients reach {@code tus.base-path}. When set, every upload's
+         * {@code Location} is {@code <base-url><base-path>/<id>}, whatever the request's Host or X-Forwarded-*
+         * headers say: for servers behind a proxy or an ingress. Unset (the default), {@code Location} is built from
+         * the request (its Host, or X-Forwarded-* when {@code quarkus.http.proxy.*} trusts them), and a creation
+         * request without a usable Host answers 400 {@code ERR_INVALID_HOST}.
+         */
+        Optional<URI> baseUrl();
     }
 
     interface Patch {
@@ -176,6 +197,15 @@ public interface TusConfig {
          */
         @WithDefault("true")
         boolean unfinished();
+
+        /**
+         * The most partial uploads one final upload may name, repeats counted; more answer 400
+         * {@code ERR_TOO_MANY_PARTIALS}. Each reference is copied when the final is assembled, so this bounds the
+         * requests to storage one POST can cause (the bytes it writes are bounded by {@code tus.max-size}). At least
+         * 1. Defaults to {@code 100}.
+         */
+        @WithDefault("100")
+        int maxPartials();
     }
 
     interface Termination {
@@ -471,5 +501,102 @@ public interface TusConfig {
          */
         @WithDefault("true")
         boolean enabled();
+    }
+
+    interface Hooks {
+        /**
+         * How often at most a post-receive event (progress) is emitted per upload while bytes arrive. Defaults to
+         * {@code 1s}.
+         */
+        @WithDefault("1s")
+        Duration progressInterval();
+
+        /** HTTP hooks in tusd v2's wire format. */
+        Http http();
+
+        /** Delivery of post-* events from the outbox table. */
+        Outbox outbox();
+
+        interface Http {
+            /** The hook receiver, e.g. {@code http://hooks.internal:8000/tus}. Unset (the default), no HTTP hooks. */
+            Optional<URI> url();
+
+            /**
+             * The hooks sent to the receiver (tusd names: pre-create, post-create, post-receive, pre-finish,
+             * post-finish, pre-terminate, post-terminate; and ours: pre-access, post-expire). Defaults to tusd's
+             * {@code pre-create,post-create,post-receive,post-terminate,post-finish}.
+             */
+            @WithDefault("pre-create,post-create,post-receive,post-terminate,post-finish")
+            Set<String> events();
+
+            /** How long one hook request may take. Defaults to {@code 15s}. */
+            @WithDefault("15s")
+            Duration timeout();
+
+            /** Headers of the client's request copied onto the hook request (tusd -hooks-http-forward-headers). */
+            Optional<List<String>> forwardHeaders();
+
+            /** The largest hook answer read; a larger one is a failed hook. Defaults to {@code 64K}. */
+            @WithDefault("64K")
+            MemorySize maxResponseSize();
+
+            /**
+             * A secret to sign hook requests with HMAC-SHA256: header
+             * {@code Hook-Signature: t=<unix seconds>,v1=<hex of HMAC(secret, t + "." + body)>}. Unset (the default),
+             * requests are not signed.
+             */
+            Optional<String> secret();
+
+            /**
+             * What a blocking hook (pre-*) that fails (timeout, refused connection, non-2xx, not JSON) does to the
+             * request: {@code reject} answers 502 ERR_HOOK_FAILED and changes nothing, {@code allow} goes on as if
+             * the hook had said nothing. Defaults to {@code reject}.
+             */
+            @WithDefault("reject")
+            HookFailure onFailure();
+        }
+
+        enum HookFailure {
+            REJECT,
+            ALLOW
+        }
+
+        interface Outbox {
+            /**
+             * How often each replica looks for due events written by others (its own wake it at once). Defaults to {@code 1s}.
+             */
+            @WithDefault("1s")
+            Duration pollInterval();
+
+            /** Events one replica claims and sends at once. Defaults to {@code 32}. */
+            @WithDefault("32")
+            int batchSize();
+
+            /**
+             * The first retry delay of an event whose delivery failed; doubled each time, with jitter. Defaults to {@code 1s}.
+             */
+            @WithDefault("1s")
+            Duration initialBackoff();
+
+            /** The longest retry delay. Defaults to {@code 30s}. */
+            @WithDefault("30s")
+            Duration maxBackoff();
+
+            /**
+             * An event still undelivered this long after it was written is given up (logged and counted). Defaults to
+             * {@code 24h}.
+             */
+            @WithDefault("24h")
+            Duration maxAge();
+        }
+    }
+
+    interface Metrics {
+        /**
+         * Also expose tusd's metric names ({@code tusd_requests_total}, {@code tusd_uploads_finished}...), so
+         * existing tusd dashboards work. Defaults to {@code false}.
+         */
+        @WithDefault("false")
+        boolean tusdNames();
     }
 }

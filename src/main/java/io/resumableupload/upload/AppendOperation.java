@@ -11,7 +11,11 @@ import java.util.concurrent.CompletionStage;
 
 import org.jboss.logging.Logger;
 
+import io.resumableupload.hooks.HookEvent;
+import io.resumableupload.hooks.HookType;
+import io.resumableupload.hooks.RequestInfo;
 import io.resumableupload.lock.UploadLock;
+import io.resumableupload.persistence.OutboxEvent;
 import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.UploadChecksum;
@@ -50,7 +54,9 @@ final class AppendOperation {
         SHUTDOWN(TusError.SERVER_SHUTDOWN),
         CLIENT_GONE(TusError.UNEXPECTED_EOF),
         SIZE_EXCEEDED(null),
-        STORAGE_FAILED(TusError.INTERNAL_SERVER_ERROR);
+        STORAGE_FAILED(TusError.INTERNAL_SERVER_ERROR),
+        /** A post-receive hook said StopUpload: what arrived is stored, then the service deletes the upload (as tusd). */
+        HOOK_STOPPED(TusError.UPLOAD_STOPPED);
 
         final TusError error;
 
@@ -61,6 +67,7 @@ final class AppendOperation {
 
     private final UploadService service;
     private final UploadRecord upload;
+    private final RequestInfo request;
     private final Long length;
     private final Long declaredLength;
     private final UploadLock lock;
@@ -93,6 +100,8 @@ final class AppendOperation {
     private boolean started;
     /** A newer request asked for the lock before reading started: drain once it starts. */
     private boolean releaseRequested;
+    private final long progressIntervalNanos;
+    private long lastProgressNanos = System.nanoTime();
 
     // worker jobs (one at a time; the event loop hands over between them, which orders the accesses)
     private volatile long committedOffset;
@@ -112,12 +121,16 @@ final class AppendOperation {
      * @param declaredLength a length this request declares for a deferred upload, saved with its last commit; or null
      * @param allowance the most bytes this request may append
      */
-    AppendOperation(UploadService service, UploadRecord upload, Long length, Long declaredLength, UploadLock lock,
+    AppendOperation(UploadService service, UploadRecord upload, RequestInfo request, Long length, Long declaredLength,
+            UploadLock lock,
             AppendSink sink, long allowance, UploadChecksum checksum, RequestBody body, Duration idleTimeout,
             long maxBufferedBytes, long checkpointInterval, Duration releaseDrain) {
         this.service = service;
         this.upload = upload;
+        this.request = request;
         this.length = length;
+        // -1: nobody wants progress, so the chunk path never looks at the clock for it.
+        this.progressIntervalNanos = service.hooks().wantsProgress() ? service.hooks().progressInterval().toNanos() : -1;
         this.declaredLength = declaredLength;
         this.lock = lock;
         this.sink = sink;
@@ -239,6 +252,10 @@ final class AppendOperation {
             return;
         }
         enqueue(chunk);
+        if (progressIntervalNanos >= 0 && lastActivityNanos - lastProgressNanos >= progressIntervalNanos) {
+            lastProgressNanos = lastActivityNanos;
+            reportProgress();
+        }
         if (pendingBytes >= maxBufferedBytes && !paused) {
             paused = true;
             body.pause();
@@ -250,6 +267,20 @@ final class AppendOperation {
         pending.add(chunk);
         pendingBytes += chunk.length();
         received += chunk.length();
+        service.metrics().bytesArrived(chunk.length());
+    }
+
+    /**
+     * Post-receive: tells the hooks how far the upload got (bytes received, not all durable yet), on a worker and
+     * without waiting for them; a StopUpload answer stops this append.
+     */
+    private void reportProgress() {
+        HookEvent event = new HookEvent(HookType.POST_RECEIVE,
+                service.info(upload.withProgress(length, upload.offset() + received, expiresAt, null)), request);
+        context.executeBlocking(() -> {
+            service.hooks().progress(event, () -> requestStop(Stop.HOOK_STOPPED));
+            return null;
+        }, false);
     }
 
     private void stop(Stop reason) {
@@ -490,13 +521,18 @@ final class AppendOperation {
         }
         Instant now = service.clock().instant();
         Instant newExpiry = service.expiryAfterAppend(finishing, now);
+        UploadRecord done = null;
+        OutboxEvent event = null;
         if (finishing) {
             service.storage().finish(upload.id(), durable);
+            done = upload.withProgress(length, durable, newExpiry, now);
+            event = service.outboxEvent(HookType.POST_FINISH, done, request);
         }
         if (!service.repository().compareAndSetOffset(upload.id(), from, durable, declaring, newExpiry,
-                finishing ? now : null)) {
+                finishing ? now : null, event)) {
             throw new OffsetConflictException("offset of upload " + upload.id() + " moved during the append");
         }
+        service.wakeIf(event);
         service.metrics().bytesReceived(durable - from);
         committedOffset = durable;
         expiresAt = newExpiry;
@@ -504,7 +540,7 @@ final class AppendOperation {
         lengthSaved |= declaring != null;
         if (finishing) {
             finished = true;
-            finishedUpload = upload.withProgress(length, durable, newExpiry, now);
+            finishedUpload = done;
         }
     }
 
