@@ -50,10 +50,6 @@ run_clients() {
 
 run_clients filesystem
 
-# The S3 pass (E2E_S3=1): every check passes against a server started by hand, but inside this script the "cut off
-# mid-upload" check resends the first 3 MiB on S3 (3 of 3 runs here, cause not found yet), so CI does not run it.
-[ "${E2E_S3:-0}" = 1 ] || exit 0
-
 # s3proxy with jclouds' filesystem provider: a bucket is a directory, so creating it needs no signed request.
 s3data="$root/target/e2e-s3proxy"
 rm -rf "$s3data" && mkdir -p "$s3data/tus-e2e"
@@ -70,8 +66,10 @@ java -Xmx512m -jar "$root/target/s3proxy.jar" --properties "$root/target/e2e-s3p
 s3proxy=$!
 for _ in $(seq 1 120); do
   if (exec 3<>/dev/tcp/127.0.0.1/$s3port) 2>/dev/null; then break; fi
+  if ! kill -0 $s3proxy 2>/dev/null; then echo "s3proxy exited during start-up:" >&2; tail -50 "$root/target/e2e-s3proxy.log" >&2; exit 1; fi
   sleep 0.5
 done
+(exec 3<>/dev/tcp/127.0.0.1/$s3port) 2>/dev/null || { echo "s3proxy did not listen on $s3port within 60 s" >&2; exit 1; }
 
 run_clients S3 TUS_STORAGE_BACKEND=s3 TUS_STORAGE_S3_BUCKET=tus-e2e TUS_STORAGE_S3_ENDPOINT=http://127.0.0.1:$s3port \
   TUS_STORAGE_S3_PATH_STYLE=true TUS_STORAGE_S3_REGION=us-east-1 TUS_STORAGE_S3_ACCESS_KEY_ID=local-identity \

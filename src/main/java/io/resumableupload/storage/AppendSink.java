@@ -17,6 +17,14 @@ public interface AppendSink extends Closeable {
     void write(ByteBuffer[] batch) throws IOException;
 
     /**
+     * The request declares how many bytes it will send (its Content-Length); called before the first
+     * {@link #write}, and not at all when the length is unknown (a chunked body). A hint: fewer bytes may arrive (a
+     * cut connection), never more. S3 uses it to upload a part while it is received when the request will fill it.
+     */
+    default void expect(long bytes) {
+    }
+
+    /**
      * Makes every byte written so far durable (fsync, part acknowledged, block staged) and returns the offset up to
      * which the upload's bytes are now durable: the committed offset plus what this sink durably stored. May be
      * called several times (checkpoints during a long PATCH).

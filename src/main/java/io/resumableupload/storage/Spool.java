@@ -17,7 +17,10 @@ import java.util.UUID;
 public final class Spool implements AutoCloseable {
 
     private final FileChannel channel;
-    private long size;
+    /** Written by the append's thread; read by a part upload that streams the spool while it grows. */
+    private volatile long size;
+    /** Counts {@link #abandon(long)} calls: a growing stream fails once the epoch it started in is over. */
+    private long epoch;
 
     public Spool(Path directory) throws IOException {
         this.channel = FileChannel.open(directory.resolve("tus-spool-" + UUID.randomUUID()), StandardOpenOption.CREATE_NEW,
@@ -33,6 +36,70 @@ public final class Spool implements AutoCloseable {
         while (buffer.hasRemaining()) {
             size += channel.write(buffer, size);
         }
+        synchronized (this) {
+            notifyAll();
+        }
+    }
+
+    /**
+     * A stream of the first {@code end} bytes that waits for bytes not written yet: a part uploads while it is
+     * received. It fails once {@link #abandon(long)} ends {@code startEpoch} before {@code end} bytes were written.
+     */
+    InputStream growingInputStream(long end, long startEpoch) {
+        return new InputStream() {
+            private long position;
+
+            @Override
+            public int read() throws IOException {
+                byte[] one = new byte[1];
+                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+            }
+
+            @Override
+            public int read(byte[] b, int off, int len) throws IOException {
+                if (position >= end) {
+                    return -1;
+                }
+                long available = awaitBeyond(position, startEpoch);
+                int n = channel.read(ByteBuffer.wrap(b, off, (int) Math.min(len, Math.min(end, available) - position)),
+                        position);
+                if (n > 0) {
+                    position += n;
+                }
+                return n;
+            }
+        };
+    }
+
+    /** Waits until the spool holds more than {@code position} bytes; returns its size. */
+    private synchronized long awaitBeyond(long position, long streamEpoch) throws IOException {
+        while (size <= position) {
+            if (epoch != streamEpoch) {
+                throw new IOException("the part was abandoned: the append ended before it was full");
+            }
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the part's bytes", e);
+            }
+        }
+        return size;
+    }
+
+    synchronized long epoch() {
+        return epoch;
+    }
+
+    /**
+     * Makes the {@link #growingInputStream}s opened in epoch {@code streamEpoch} fail instead of waiting for bytes
+     * that will not come; later ones are not affected.
+     */
+    synchronized void abandon(long streamEpoch) {
+        if (epoch == streamEpoch) {
+            epoch++;
+        }
+        notifyAll();
     }
 
     /** Appends everything {@code in} holds; returns the number of bytes. */

@@ -98,6 +98,8 @@ final class AppendOperation {
     private long lastActivityNanos = System.nanoTime();
     private long idleTimerId = -1;
     private boolean started;
+    /** A newer request asked for the lock before reading started: drain once it starts. */
+    private boolean releaseRequested;
     private final long progressIntervalNanos;
     private long lastProgressNanos = System.nanoTime();
 
@@ -162,6 +164,8 @@ final class AppendOperation {
                 pump();
                 return;
             }
+            // The sink may have taken a while to open (S3): the client was not idle meanwhile.
+            lastActivityNanos = System.nanoTime();
             armIdleTimer(idleTimeoutNanos);
             started = true;
             body.start(new RequestBody.Listener() {
@@ -182,17 +186,26 @@ final class AppendOperation {
                     stop(Stop.CLIENT_GONE);
                 }
             });
+            if (releaseRequested) {
+                // A newer request came while this one waited for the lock or opened storage. The bytes already
+                // on their way are the client's progress (a client cut off mid-body resumes from them), so they
+                // are read and stored first, as for a release that comes while reading.
+                drainThenStop(System.nanoTime() + releaseDrainNanos);
+            }
         });
         return outcome;
     }
 
     /**
      * Asks the operation to store what it has and end; callable from any thread. A release request (a newer request
-     * wants the lock) first drains the bytes already on their way: see {@code tus.patch.release-drain}.
+     * wants the lock) first drains the bytes already on their way, also when it comes before reading started: see
+     * {@code tus.patch.release-drain}.
      */
     void requestStop(Stop reason) {
         context.runOnContext(ignored -> {
-            if (reason == Stop.RELEASE_REQUESTED && started) {
+            if (reason == Stop.RELEASE_REQUESTED && !started) {
+                releaseRequested = true;
+            } else if (reason == Stop.RELEASE_REQUESTED) {
                 drainThenStop(System.nanoTime() + releaseDrainNanos);
             } else {
                 stop(reason);
@@ -202,17 +215,20 @@ final class AppendOperation {
 
     private static final long QUIET_NANOS = 50_000_000L;
 
-    /** Keeps reading until no byte came for 50 ms, or the deadline passes, then stops for the release. */
+    /**
+     * Keeps reading until no byte came for 50 ms, or the deadline passes, then stops for the release. While a write
+     * runs, reading may be paused (back-pressure): that quiet is ours, not the client's, so it does not count.
+     */
     private void drainThenStop(long deadline) {
         if (stop != null || committing || ended) {
             return;
         }
         long now = System.nanoTime();
-        if (now - lastActivityNanos >= QUIET_NANOS || now >= deadline) {
+        if ((!writing && now - lastActivityNanos >= QUIET_NANOS) || now >= deadline) {
             stop(Stop.RELEASE_REQUESTED);
             return;
         }
-        long wait = Math.min(QUIET_NANOS - (now - lastActivityNanos), deadline - now);
+        long wait = Math.min(writing ? QUIET_NANOS : QUIET_NANOS - (now - lastActivityNanos), deadline - now);
         context.owner().setTimer(Math.max(1, wait / 1_000_000), id -> drainThenStop(deadline));
     }
 

@@ -442,6 +442,9 @@ public class UploadService {
             } catch (IOException e) {
                 throw storageFailure("opening storage for upload " + id, e);
             }
+            if (command.contentLength() >= 0) {
+                sink.expect(command.contentLength());
+            }
             TusConfig.Patch patch = config.patch();
             // A declared length is saved with the request's last commit, never when the request is refused.
             Long declaring = upload.length() == null ? command.declaredLength() : null;

@@ -4,10 +4,13 @@ import static io.resumableupload.support.Tus.tus;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
 
@@ -17,6 +20,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.lock.UploadLock;
+import io.resumableupload.lock.UploadLocks;
 import io.resumableupload.support.FinishedEvents;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
@@ -30,6 +35,9 @@ class PatchTest {
 
     @Inject
     FinishedEvents finishedEvents;
+
+    @Inject
+    UploadLocks locks;
 
     @Test
     void patches_append_in_order_and_the_last_completes_the_upload() {
@@ -155,6 +163,42 @@ class PatchTest {
         byte[] data = Tus.randomBytes(5 * 1024 * 1024 + 17, 13);
         String path = Tus.create(data.length);
         Tus.patch(path, 0, data).then().statusCode(204).header("Upload-Offset", String.valueOf(data.length));
+        assertEquals(Tus.sha256(data), Tus.sha256(Tus.download(path)));
+    }
+
+    /**
+     * A PATCH asked to let go before it starts reading (a newer request came while it waited for the lock or opened
+     * storage; on S3 opening takes a while) still stores the bytes already on their way, so a client that was cut off
+     * and resumes at once (tus-js-client's HEAD) finds them stored instead of resending from 0.
+     */
+    @Test
+    void a_patch_asked_to_let_go_before_it_reads_still_stores_what_arrived() throws Exception {
+        int size = 300_000;
+        int sent = 120_000;
+        byte[] data = Tus.randomBytes(size, 41);
+        String path = Tus.create(size);
+        String id = Tus.idOf(path);
+        CountDownLatch patchWaits = new CountDownLatch(1);
+        UploadLock held = locks.acquire(id, Duration.ofSeconds(5), patchWaits::countDown);
+        try (RawHttp stalled = RawHttp.connect(root.getPort())) {
+            stalled.patchHead(path, 0, "Content-Length: " + size + "\r\n").send(Arrays.copyOf(data, sent));
+            assertTrue(patchWaits.await(60, TimeUnit.SECONDS), "the PATCH never asked for the lock");
+            held.close();
+            // Ask for the lock again the moment the PATCH has it, as a HEAD arriving then would: the request reaches
+            // the PATCH before it reads a byte (it still has to read the upload and open storage).
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            for (UploadLock free; (free = locks.tryAcquire(id)) != null;) {
+                free.close();
+                assertTrue(System.nanoTime() < deadline, "the PATCH never took the lock");
+            }
+            locks.acquire(id, Duration.ofSeconds(30), () -> {
+            }).close();
+            RawHttp.Response response = stalled.readResponse(Duration.ofSeconds(30));
+            assertEquals(400, response.status());
+        }
+        assertEquals(sent, Tus.offset(path));
+        Tus.patch(path, sent, Arrays.copyOfRange(data, sent, size)).then().statusCode(204)
+                .header("Upload-Offset", String.valueOf(size));
         assertEquals(Tus.sha256(data), Tus.sha256(Tus.download(path)));
     }
 }

@@ -54,7 +54,19 @@ class MultiReplicaIT {
     private SharedDatabase database;
     private final PackagedServer[] replicas = new PackagedServer[REPLICAS];
     private final int[] ports = new int[REPLICAS];
-    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /**
+     * Time limits come from polling against deadlines, never from a number of tries or a fixed sleep: on a loaded
+     * machine (2 cores shared by several builds) every step may be many times slower than on an idle one, so the
+     * limits are generous, but bounded so a real hang still fails. The whole chaos run must finish within this.
+     */
+    private static final Duration RUN_LIMIT = Duration.ofMinutes(15);
+    /** An upload whose offset has not moved for this long (with requests answered or failing meanwhile) is stuck. */
+    private static final Duration STALL_LIMIT = Duration.ofMinutes(3);
+    /** How long a single HEAD, POST or GET may take, and how long a call may keep failing on every replica. */
+    private static final Duration REQUEST_LIMIT = Duration.ofSeconds(60);
+    /** How long a whole PATCH (up to 14 MiB, to S3 through a loaded s3proxy) may take before it counts as failed. */
+    private static final Duration PATCH_LIMIT = Duration.ofMinutes(2);
 
     /** Where the replicas keep the bytes: here one directory they all share. */
     Map<String, String> storageEnv(int replica) throws IOException {
@@ -74,7 +86,8 @@ class MultiReplicaIT {
 
     /** Waits until {@code replica} has read {@code bytes} of a PATCH (the filesystem backend writes them to the file). */
     void awaitReceived(PackagedServer replica, String path, long bytes) throws Exception {
-        Poll.untilStored(replica.storageFile(path), bytes);
+        Path file = replica.storageFile(path);
+        Poll.until(bytes + " bytes in " + file, Duration.ofSeconds(60), () -> Files.size(file) >= bytes);
     }
 
     @BeforeAll
@@ -88,7 +101,7 @@ class MultiReplicaIT {
             started.add(starting.submit(() -> replica(n).start()));
         }
         for (int i = 0; i < REPLICAS; i++) {
-            replicas[i] = started.get(i).get(120, TimeUnit.SECONDS);
+            replicas[i] = started.get(i).get(5, TimeUnit.MINUTES);
         }
         starting.shutdown();
     }
@@ -132,17 +145,18 @@ class MultiReplicaIT {
                 return null;
             }));
         }
+        long deadline = start + RUN_LIMIT.toNanos();
         // Mid-run (once PATCHes are being cut), kill one replica with -9; bring it back once clients have run into it.
-        Poll.until("the uploads to get under way", Duration.ofSeconds(60), () -> cuts.get() >= 10);
+        Poll.until("the uploads to get under way", Duration.ofMinutes(3), () -> cuts.get() >= 10);
         replicas[1].kill();
-        replicas[1].awaitExit(Duration.ofSeconds(10));
+        replicas[1].awaitExit(Duration.ofSeconds(60));
         long failedBefore = failedRequests.get();
-        Poll.until("clients to run into the dead replica", Duration.ofSeconds(60),
+        Poll.until("clients to run into the dead replica", Duration.ofMinutes(3),
                 () -> failedRequests.get() >= failedBefore + 10);
         replicas[1] = replica(1).start();
 
         for (Future<?> upload : uploads) {
-            upload.get(5, TimeUnit.MINUTES);
+            upload.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
         }
         clients.shutdown();
         long seconds = (System.nanoTime() - start) / 1_000_000_000;
@@ -151,16 +165,9 @@ class MultiReplicaIT {
         assertEquals(List.of(), problems);
         assertTrue(cuts.get() > uploads() / 6, "too few cuts to mean anything: " + cuts.get());
 
-        // No lock left behind: PostgreSQL holds no advisory lock once every upload is done.
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        long held;
-        do {
-            held = advisoryLocks();
-            if (held > 0) {
-                Thread.sleep(200);
-            }
-        } while (held > 0 && System.nanoTime() < deadline);
-        assertEquals(0, held, "advisory locks still held");
+        // No lock left behind: PostgreSQL holds no advisory lock once every upload is done (a replica lets go of
+        // one when its request has answered; under load that may trail the answer a little).
+        Poll.until("no advisory lock held", Duration.ofSeconds(60), () -> advisoryLocks() == 0);
     }
 
     /**
@@ -212,9 +219,12 @@ class MultiReplicaIT {
                 return created.statusCode() == 201 ? Tus.pathOf(created.headers().firstValue("Location").orElseThrow()) : null;
             });
             long offset = 0;
-            for (int attempt = 0; offset < data.length; attempt++) {
-                if (attempt > 300) {
-                    throw new IllegalStateException(path + " stuck at " + offset);
+            long progressed = System.nanoTime();
+            for (long last = 0; offset < data.length; last = offset) {
+                if (offset != last) {
+                    progressed = System.nanoTime();
+                } else if (System.nanoTime() - progressed > STALL_LIMIT.toNanos()) {
+                    throw new IllegalStateException(path + " stuck at " + offset + " for " + STALL_LIMIT);
                 }
                 int replica = next();
                 try {
@@ -224,7 +234,7 @@ class MultiReplicaIT {
                         cuts.incrementAndGet();
                     } else {
                         HttpResponse<Void> patched = http.send(HttpRequest.newBuilder(uri(replica, path))
-                                .timeout(Duration.ofSeconds(30)).header("Tus-Resumable", "1.0.0")
+                                .timeout(PATCH_LIMIT).header("Tus-Resumable", "1.0.0")
                                 .header("Upload-Offset", String.valueOf(offset))
                                 .header("Content-Type", "application/offset+octet-stream")
                                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(data, (int) offset, (int) remaining))
@@ -249,7 +259,7 @@ class MultiReplicaIT {
             String uploadPath = path;
             byte[] stored = retrying(() -> {
                 HttpResponse<byte[]> got = http
-                        .send(HttpRequest.newBuilder(uri(next(), uploadPath)).timeout(Duration.ofSeconds(30))
+                        .send(HttpRequest.newBuilder(uri(next(), uploadPath)).timeout(REQUEST_LIMIT)
                                 .build(), HttpResponse.BodyHandlers.ofByteArray());
                 return got.statusCode() == 200 ? got.body() : null;
             });
@@ -278,7 +288,8 @@ class MultiReplicaIT {
 
         /** Tries on replica after replica (one may be down) until the call gives a value. */
         private <T> T retrying(Call<T> call) throws Exception {
-            for (int attempt = 0; attempt < 200; attempt++) {
+            long deadline = System.nanoTime() + REQUEST_LIMIT.toNanos();
+            while (System.nanoTime() < deadline) {
                 try {
                     T value = call.run();
                     if (value != null) {
@@ -290,7 +301,7 @@ class MultiReplicaIT {
                 failedRequests.incrementAndGet();
                 Thread.sleep(50 + random.nextInt(100));
             }
-            throw new IllegalStateException("no replica answered");
+            throw new IllegalStateException("no replica answered within " + REQUEST_LIMIT);
         }
     }
 
@@ -300,7 +311,7 @@ class MultiReplicaIT {
 
     private HttpResponse<Void> send(String method, int replica, String path, Map<String, String> headers)
             throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri(replica, path)).timeout(Duration.ofSeconds(20))
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(replica, path)).timeout(REQUEST_LIMIT)
                 .header("Tus-Resumable", "1.0.0").method(method, HttpRequest.BodyPublishers.noBody());
         headers.forEach(request::header);
         return http.send(request.build(), HttpResponse.BodyHandlers.discarding());

@@ -45,7 +45,7 @@ class S3MultiReplicaIT extends MultiReplicaIT {
     @Override
     void awaitReceived(PackagedServer replica, String path, long bytes) throws Exception {
         Path spool = spool(0);
-        Poll.until(bytes + " bytes spooled by " + replica.pid(), Duration.ofSeconds(10), () -> {
+        Poll.until(bytes + " bytes spooled by " + replica.pid(), Duration.ofSeconds(60), () -> {
             try (var fds = Files.list(Path.of("/proc/" + replica.pid() + "/fd"))) {
                 for (Path fd : (Iterable<Path>) fds::iterator) {
                     try {

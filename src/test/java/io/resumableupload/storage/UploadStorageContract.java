@@ -128,6 +128,29 @@ public abstract class UploadStorageContract {
         finishAndCheck(id, data);
     }
 
+    /**
+     * An append's declared size (its request's Content-Length) is a hint: S3 starts uploading a part the request will
+     * fill while it is received. Fewer bytes may arrive (a cut connection): what arrived is stored, whether the cut
+     * falls inside a part, on a part's end or just past it, and the upload resumes from there.
+     */
+    @Test
+    void an_append_that_declares_more_than_arrives_stores_what_arrived() throws Exception {
+        int p = partSize();
+        byte[] data = bytes(4 * p + 3);
+        String id = create();
+        long committed = 0;
+        for (int arrives : new int[] { p / 3, p - p / 3, 1, p + 5, p - 6 }) {
+            long durable = appendDeclaring(id, committed, data, arrives, data.length - committed);
+            assertEquals(committed + arrives, durable, "after " + arrives + " of the declared bytes from " + committed);
+            committed = durable;
+        }
+        assertEquals(3L * p, committed);
+        // The rest, declared exactly: a whole part, then the last 3 bytes.
+        committed = appendDeclaring(id, committed, data, data.length - (int) committed, data.length - committed);
+        assertEquals(data.length, committed);
+        finishAndCheck(id, data);
+    }
+
     @Test
     void checkpoints_during_a_long_append_count_whole_durable_parts() throws Exception {
         int p = partSize();
@@ -324,6 +347,15 @@ public abstract class UploadStorageContract {
             throws IOException {
         try (AppendSink sink = storage.openAppend(id, committed, length)) {
             sink.write(batches(data, from, count));
+            return sink.sync();
+        }
+    }
+
+    /** One append whose request declared {@code declared} bytes but brings only {@code count}; returns sync's offset. */
+    private long appendDeclaring(String id, long committed, byte[] data, int count, long declared) throws Exception {
+        try (AppendSink sink = storage().openAppend(id, committed, (long) data.length)) {
+            sink.expect(declared);
+            sink.write(batches(data, (int) committed, count));
             return sink.sync();
         }
     }

@@ -75,7 +75,8 @@ public final class PackagedServer implements AutoCloseable {
     public PackagedServer start() throws IOException, InterruptedException {
         ProcessBuilder builder = processBuilder().redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         process = builder.start();
-        awaitReady(Duration.ofSeconds(90));
+        // Generous: several JVMs may start at once on a machine whose 2 cores other builds share.
+        awaitReady(Duration.ofSeconds(180));
         return this;
     }
 

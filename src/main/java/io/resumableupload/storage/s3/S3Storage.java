@@ -2,11 +2,15 @@ package io.resumableupload.storage.s3;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.HttpURLConnection;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.net.URL;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.IllegalCharsetNameException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -468,6 +472,14 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
      * {@code partUploads} at a time, each from its own spool file, while the next part is received. Parts count as
      * durable in order only. {@link #sync()} waits for them, then stores the rest as the last part when it completes
      * the upload, else as a new tail object.
+     *
+     * <p>
+     * When the request's Content-Length says it will fill the part being received, that part also starts uploading
+     * at its first byte, streamed from the spool as it grows (a presigned UploadPart over a fixed-length
+     * connection), so receiving and uploading overlap. It counts only once S3 acknowledged it, like any part. If the
+     * append ends before the part is full, the streamed upload is abandoned (S3 never stores a part shorter than its
+     * Content-Length) and the bytes become a tail as usual; if the streamed upload fails otherwise, the full part is
+     * uploaded again from the spool through the SDK (with its retries).
      */
     private final class S3AppendSink implements AppendSink {
         private final String uploadId;
@@ -486,6 +498,12 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         /** Parts uploading in the background, oldest first; guarded by {@code this}. */
         private final ArrayDeque<PartUpload> uploading = new ArrayDeque<>();
         private volatile long durable;
+        /** Where the request's body will end if it all arrives; -1 when unknown. */
+        private long expectedEnd = -1;
+        /** Whether the part in {@link #spool} was considered for streaming. */
+        private boolean partBegun;
+        /** The streamed upload of the part in {@link #spool}, or null. */
+        private StreamedPart streaming;
 
         S3AppendSink(String uploadId, String contentType, long partSize, boolean partSizeFixed, Long length, Spool spool,
                 long partStart, long committedOffset, String multipartId) {
@@ -502,10 +520,18 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         }
 
         @Override
+        public void expect(long bytes) {
+            expectedEnd = durable + bytes;
+        }
+
+        @Override
         public void write(ByteBuffer[] batch) throws IOException {
             for (ByteBuffer buffer : batch) {
                 ByteBuffer rest = buffer.duplicate();
                 while (rest.hasRemaining()) {
+                    if (!partBegun) {
+                        beginPart();
+                    }
                     int take = (int) Math.min(rest.remaining(), partSize - spool.size());
                     ByteBuffer slice = rest.slice();
                     slice.limit(take);
@@ -521,6 +547,9 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         @Override
         public long sync() throws IOException {
             awaitUploads(0);
+            // The part being received is not full (a full one moved on in write()): its streamed upload cannot
+            // succeed, and what arrived is stored below instead.
+            abandonStreaming();
             long written = partStart + spool.size();
             if (length != null && written == length) {
                 if (!lastPartStored && spool.size() > 0) {
@@ -562,9 +591,74 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             return (int) number;
         }
 
+        /**
+         * Starts streaming the part about to be received when the request will fill it. Only one part streams at a
+         * time (the one being received), within the append's {@code partUploads}. Only the first part of an append:
+         * later ones already upload in the background while the next is received, and streaming them too made one
+         * long PATCH slower in bench/s3.sh (26-32 MB/s against 50 before). Not the first part of an upload:
+         * its multipart upload does not exist yet, and creating it here would hold up the first bytes of the
+         * request (a client cut off right after sending them expects them stored at once).
+         */
+        private void beginPart() throws IOException {
+            partBegun = true;
+            boolean receivedThenUploaded = !firstPartStored || settings.partUploads() <= 1;
+            if (!receivedThenUploaded || multipartId == null || expectedEnd < partStart + partSize
+                    || partStart / partSize + 1 > MAX_PARTS) {
+                return;
+            }
+            int number = partNumber();
+            Spool part = spool;
+            String target = multipartId;
+            long epoch = part.epoch();
+            streaming = new StreamedPart(part, epoch, CompletableFuture.supplyAsync(() -> {
+                try {
+                    return streamPart(key, target, number, part.growingInputStream(partSize, epoch), partSize);
+                } catch (IOException e) {
+                    throw new CompletionException(e);
+                }
+            }, partUploads));
+        }
+
+        /** Gives up the streamed upload of a part that will not be full, and waits until it has ended. */
+        private void abandonStreaming() {
+            StreamedPart streamed = streaming;
+            streaming = null;
+            partBegun = false;
+            if (streamed != null) {
+                streamed.spool().abandon(streamed.epoch());
+                streamed.etag().handle((etag, failure) -> null).join();
+            }
+        }
+
+        /** The ETag S3 gave the streamed part, or null when there was none or it failed (the spool is uploaded then). */
+        private String streamedETag(StreamedPart streamed) {
+            if (streamed == null) {
+                return null;
+            }
+            try {
+                return streamed.etag().join();
+            } catch (CompletionException | java.util.concurrent.CancellationException e) {
+                LOG.debugf("upload %s: streaming a part failed, uploading it from the spool: %s", uploadId,
+                        e.getCause() == null ? e : e.getCause());
+                return null;
+            }
+        }
+
         private void storeFullPart() throws IOException {
+            StreamedPart streamed = streaming;
+            streaming = null;
+            partBegun = false;
             if (!firstPartStored || settings.partUploads() <= 1) {
-                uploadSpoolAsPart();
+                String etag = streamedETag(streamed);
+                if (etag == null) {
+                    uploadSpoolAsPart();
+                } else {
+                    int number = partNumber();
+                    db(() -> state.putPart(uploadId, number, etag));
+                    partStart += spool.size();
+                    spool.clear();
+                    durable = partStart;
+                }
                 firstPartStored = true;
                 return;
             }
@@ -574,8 +668,9 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             long end = partStart + full.size();
             PartUpload upload = new PartUpload(end, full, CompletableFuture.runAsync(() -> {
                 try {
-                    String etag = call("storing part " + number + " of upload " + uploadId,
-                            () -> uploadPart(target, number, full));
+                    String streamedETag = streamedETag(streamed);
+                    String etag = streamedETag != null ? streamedETag
+                            : call("storing part " + number + " of upload " + uploadId, () -> uploadPart(target, number, full));
                     db(() -> state.putPart(uploadId, number, etag));
                 } catch (IOException e) {
                     throw new CompletionException(e);
@@ -692,6 +787,7 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
 
         @Override
         public void close() throws IOException {
+            abandonStreaming();
             // Parts still uploading (an append that failed or was cut) finish or fail on their own first: their spool
             // files must not be closed under them.
             List<PartUpload> pending;
@@ -715,6 +811,66 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
 
     /** A part uploading in the background from its own spool file; {@code end} is its end offset in the upload. */
     private record PartUpload(long end, Spool spool, CompletableFuture<Void> done) {
+    }
+
+    /** A part uploading while it is received; {@code epoch} tells {@link Spool#abandon(long)} which stream to fail. */
+    private record StreamedPart(Spool spool, long epoch, CompletableFuture<String> etag) {
+    }
+
+    /** How long a streamed part's presigned request stays valid: S3 checks it when the request starts. */
+    private static final Duration STREAMED_PART_VALIDITY = Duration.ofMinutes(15);
+
+    /**
+     * Uploads part {@code number} while the spool receives it: a presigned UploadPart sent over a connection in
+     * fixed-length streaming mode (the SDK's HttpURLConnection client buffers a whole request body in memory before
+     * sending it, so it cannot overlap). Returns the ETag; fails if the part is abandoned or S3 refuses it.
+     */
+    private String streamPart(String key, String multipartId, int number, InputStream bytes, long size)
+            throws IOException {
+        URL url;
+        Map<String, List<String>> headers;
+        try {
+            var presigned = presigner.presignUploadPart(p -> p.signatureDuration(STREAMED_PART_VALIDITY)
+                    .uploadPartRequest(u -> u.bucket(settings.bucket()).key(key).uploadId(multipartId).partNumber(number)));
+            url = presigned.url();
+            headers = presigned.signedHeaders();
+        } catch (SdkException e) {
+            throw new IOException("presigning part " + number + " of " + key + " failed", e);
+        }
+        HttpURLConnection connection = (HttpURLConnection) url.openConnection();
+        boolean ok = false;
+        try {
+            connection.setRequestMethod("PUT");
+            connection.setDoOutput(true);
+            connection.setFixedLengthStreamingMode(size);
+            connection.setConnectTimeout(30_000);
+            connection.setReadTimeout(300_000);
+            headers.forEach((name, values) -> {
+                if (!name.equalsIgnoreCase("host")) {
+                    values.forEach(value -> connection.addRequestProperty(name, value));
+                }
+            });
+            try (InputStream in = bytes; OutputStream out = connection.getOutputStream()) {
+                byte[] chunk = new byte[256 * 1024];
+                for (int n; (n = in.read(chunk)) >= 0;) {
+                    out.write(chunk, 0, n);
+                }
+            }
+            int status = connection.getResponseCode();
+            InputStream answer = status >= 400 ? connection.getErrorStream() : connection.getInputStream();
+            String body = answer == null ? "" : new String(answer.readAllBytes(), StandardCharsets.UTF_8);
+            String etag = connection.getHeaderField("ETag");
+            if (status != 200 || etag == null) {
+                throw new IOException("S3 answered " + status + " to streamed part " + number + " of " + key + ": "
+                        + body.substring(0, Math.min(body.length(), 300)));
+            }
+            ok = true;
+            return etag;
+        } finally {
+            if (!ok) {
+                connection.disconnect();
+            }
+        }
     }
 
     private static void closeQuietly(Spool spool) {
