@@ -31,7 +31,13 @@ import io.vertx.core.buffer.Buffer;
  * <p>
  * Durability order [DESIGN §3]: write, then {@link AppendSink#sync()}, then compare-and-set the offset, then
  * answer. A stop for any reason (a newer request for the upload, idle timeout, shutdown, a client that went away)
- * stores what arrived first. A request that is refused (a body longer than allowed) or fails stores nothing more.
+ * stores what arrived first. A client that went away (FIN or RST) ends the append at once, after the bytes its
+ * connection had already read: its lock and open file are released then, not at the idle timeout.
+ *
+ * <p>
+ * The idle timeout restarts only when {@value #IDLE_RESTART_BYTES} bytes arrived since it last did (or when reading
+ * resumes after back-pressure): a client dripping a byte now and then is cut near {@code tus.patch.idle-timeout}
+ * like a silent one. A request that is refused (a body longer than allowed) or fails stores nothing more.
  * A checksummed append is all-or-nothing: its bytes count only if the whole body arrived and the digest matches.
  *
  * <p>
@@ -42,6 +48,9 @@ import io.vertx.core.buffer.Buffer;
 final class AppendOperation {
 
     private static final Logger LOG = Logger.getLogger(AppendOperation.class);
+
+    /** Bytes that must arrive to restart the idle timeout: less is a drip, not progress. */
+    static final int IDLE_RESTART_BYTES = 1024;
 
     /** Why the operation stopped reading before the body ended. */
     enum Stop {
@@ -88,7 +97,13 @@ final class AppendOperation {
     private boolean paused;
     private boolean committing;
     private Stop stop;
-    private long lastActivityNanos = System.nanoTime();
+    private boolean clientGone;
+    /** When the idle timeout last restarted. */
+    private long idleSinceNanos = System.nanoTime();
+    /** Bytes received since then. */
+    private long bytesSinceIdleRestart;
+    /** When the last byte arrived (a release waits for a quiet moment). */
+    private long lastByteNanos = System.nanoTime();
     private long idleTimerId = -1;
     private boolean started;
 
@@ -165,8 +180,7 @@ final class AppendOperation {
 
                 @Override
                 public void onClientGone(Throwable cause) {
-                    LOG.debugf("upload %s: client connection failed: %s", upload.id(), cause.toString());
-                    stop(Stop.CLIENT_GONE);
+                    AppendOperation.this.onClientGone(cause);
                 }
             });
         });
@@ -195,11 +209,11 @@ final class AppendOperation {
             return;
         }
         long now = System.nanoTime();
-        if (now - lastActivityNanos >= QUIET_NANOS || now >= deadline) {
+        if (now - lastByteNanos >= QUIET_NANOS || now >= deadline) {
             stop(Stop.RELEASE_REQUESTED);
             return;
         }
-        long wait = Math.min(QUIET_NANOS - (now - lastActivityNanos), deadline - now);
+        long wait = Math.min(QUIET_NANOS - (now - lastByteNanos), deadline - now);
         context.owner().setTimer(Math.max(1, wait / 1_000_000), id -> drainThenStop(deadline));
     }
 
@@ -213,7 +227,12 @@ final class AppendOperation {
         if (stop != null || committing) {
             return;
         }
-        lastActivityNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastByteNanos = now;
+        bytesSinceIdleRestart += chunk.length();
+        if (bytesSinceIdleRestart >= IDLE_RESTART_BYTES) {
+            restartIdle(now);
+        }
         long room = allowance - received;
         if (chunk.length() > room) {
             if (room > 0) {
@@ -223,7 +242,8 @@ final class AppendOperation {
             return;
         }
         enqueue(chunk);
-        if (pendingBytes >= maxBufferedBytes && !paused) {
+        // Once the client is gone, what its connection still delivers is bounded by what it had read: no pause.
+        if (pendingBytes >= maxBufferedBytes && !paused && !clientGone) {
             paused = true;
             body.pause();
         }
@@ -234,6 +254,24 @@ final class AppendOperation {
         pending.add(chunk);
         pendingBytes += chunk.length();
         received += chunk.length();
+    }
+
+    private void restartIdle(long now) {
+        idleSinceNanos = now;
+        bytesSinceIdleRestart = 0;
+    }
+
+    /**
+     * The connection closed or was reset. No more bytes can come: take those it had already read (a paused body
+     * holds them back), then stop and store what arrived. Once per append, whichever report comes first.
+     */
+    private void onClientGone(Throwable cause) {
+        if (clientGone || stop != null || committing || ended) {
+            return;
+        }
+        clientGone = true;
+        LOG.debugf("upload %s: client connection gone (%s), storing what arrived", upload.id(), cause.toString());
+        body.drainThen(() -> stop(Stop.CLIENT_GONE));
     }
 
     private void stop(Stop reason) {
@@ -326,13 +364,14 @@ final class AppendOperation {
             return null;
         }, false).onComplete(result -> {
             writing = false;
-            lastActivityNanos = System.nanoTime();
             if (result.failed()) {
                 storageFailure = result.cause();
                 stop(Stop.STORAGE_FAILED);
             }
             if (paused && stop == null && pendingBytes < maxBufferedBytes) {
                 paused = false;
+                // The client could not send while we did not read: its idle time starts again now.
+                restartIdle(System.nanoTime());
                 body.resume();
             }
             pump();
@@ -370,13 +409,14 @@ final class AppendOperation {
         if (stop != null || committing || ended) {
             return;
         }
-        long idle = System.nanoTime() - lastActivityNanos;
-        // While storage is busy the client is not the one being slow.
-        if (writing || idle < idleTimeoutNanos) {
-            armIdleTimer(writing ? idleTimeoutNanos : idleTimeoutNanos - idle);
+        long idle = System.nanoTime() - idleSinceNanos;
+        // While reading is paused for storage the client is not the one being slow.
+        if (paused || idle < idleTimeoutNanos) {
+            armIdleTimer(paused ? idleTimeoutNanos : idleTimeoutNanos - idle);
             return;
         }
-        LOG.debugf("upload %s: no bytes for %d ms, storing what arrived", upload.id(), idle / 1_000_000);
+        LOG.debugf("upload %s: fewer than %d bytes in %d ms, storing what arrived", upload.id(), IDLE_RESTART_BYTES,
+                idle / 1_000_000);
         stop(Stop.IDLE_TIMEOUT);
     }
 
