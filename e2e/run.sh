@@ -18,8 +18,9 @@ npm ci --no-audit --no-fund --loglevel=error
 server=""
 s3proxy=""
 cleanup() {
-  [ -n "$server" ] && { kill "$server" 2>/dev/null; wait "$server" 2>/dev/null || true; }
-  [ -n "$s3proxy" ] && { kill "$s3proxy" 2>/dev/null; wait "$s3proxy" 2>/dev/null || true; }
+  # An EXIT trap's last status becomes the script's: every line here must end true.
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi
+  if [ -n "$s3proxy" ]; then kill "$s3proxy" 2>/dev/null || true; wait "$s3proxy" 2>/dev/null || true; fi
 }
 trap cleanup EXIT
 

@@ -23,7 +23,7 @@ public class ErrorResponses {
      * @param request the request, to decide whether the connection must close (a body that was not read); may be null
      */
     public Response of(TusError error, String detail, HttpServerRequest request) {
-        metrics.error(error.code());
+        metrics.error(error.code(), error.status());
         Response.ResponseBuilder response = Response.status(error.status(), reasonPhrase(error))
                 .type(MediaType.TEXT_PLAIN_TYPE.withCharset("utf-8")).entity(error.code() + ": " + detail + "\n");
         if (error == TusError.UNSUPPORTED_VERSION) {

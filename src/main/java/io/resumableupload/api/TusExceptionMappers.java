@@ -8,6 +8,8 @@ import jakarta.ws.rs.core.Response;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
+import io.resumableupload.hooks.HookRejectedException;
+import io.resumableupload.hooks.HookResponse;
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.TusException;
 import io.resumableupload.upload.Failures;
@@ -30,6 +32,25 @@ public class TusExceptionMappers {
     @ServerExceptionMapper
     public Response tusError(TusException e, HttpServerRequest request) {
         return errors.of(e.error(), e.getMessage(), request);
+    }
+
+    /**
+     * A hook refused the request: its ERR code unless the hook set a status, its body if it gave one (tusd's
+     * HTTPResponse), plus its headers.
+     */
+    @ServerExceptionMapper
+    public Response hookRejected(HookRejectedException e, HttpServerRequest request) {
+        Response standard = errors.of(e.error(), e.getMessage(), request);
+        HookResponse hook = e.response();
+        Response.ResponseBuilder response = Response.fromResponse(standard);
+        if (hook.statusCode() >= 400 && hook.statusCode() <= 599) {
+            response.status(hook.statusCode());
+        }
+        if (hook.body() != null) {
+            response.entity(hook.body());
+        }
+        hook.headers().forEach(response::header);
+        return response.build();
     }
 
     /** JAX-RS's own errors (405 for an unsupported method, 404 for an unknown path) keep their status. */

@@ -3,9 +3,9 @@ package io.resumableupload.api;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.URI;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -29,6 +29,7 @@ import jakarta.ws.rs.core.StreamingOutput;
 import org.jboss.resteasy.reactive.PathPart;
 
 import io.resumableupload.config.TusConfig;
+import io.resumableupload.hooks.RequestInfo;
 import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.protocol.ByteRange;
 import io.resumableupload.protocol.ChecksumAlgorithm;
@@ -41,7 +42,6 @@ import io.resumableupload.protocol.TusExtension;
 import io.resumableupload.protocol.TusHeaders;
 import io.resumableupload.protocol.UploadChecksum;
 import io.resumableupload.protocol.UploadConcat;
-import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.protocol.UploadMetadata;
 import io.resumableupload.storage.LocalFileStorage;
 import io.resumableupload.storage.PresigningStorage;
@@ -54,6 +54,7 @@ import io.resumableupload.upload.RequestBody;
 import io.resumableupload.upload.UploadService;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.SocketAddress;
 import io.vertx.ext.web.RoutingContext;
 
 /**
@@ -72,17 +73,19 @@ public class TusResource {
     private final TusConfig config;
     private final ErrorResponses errors;
     private final Authenticator authenticator;
+    private final UploadUrls urls;
     private final String tusExtension;
     private final String checksumAlgorithms;
     private final Set<String> inlineTypes;
 
     TusResource(UploadService uploads, UploadStorage storage, TusConfig config, ErrorResponses errors,
-            Authenticator authenticator) {
+            Authenticator authenticator, UploadUrls urls) {
         this.uploads = uploads;
         this.storage = storage;
         this.config = config;
         this.errors = errors;
         this.authenticator = authenticator;
+        this.urls = urls;
         this.tusExtension = uploads.extensions().stream().map(TusExtension::headerName).collect(Collectors.joining(","));
         this.checksumAlgorithms = config.checksum().algorithms().stream().sorted().map(ChecksumAlgorithm::tusName)
                 .collect(Collectors.joining(","));
@@ -92,9 +95,10 @@ public class TusResource {
 
     // ---- OPTIONS ----
 
+    /** 200 as tusd (the spec allows 200 or 204; the tus-compliance-tests suite expects 200). */
     @OPTIONS
     public Response options() {
-        Response.ResponseBuilder response = Response.noContent().header(TusHeaders.TUS_VERSION, TusHeaders.VERSION)
+        Response.ResponseBuilder response = Response.ok().header(TusHeaders.TUS_VERSION, TusHeaders.VERSION)
                 .header(TusHeaders.TUS_EXTENSION, tusExtension)
                 .header(TusHeaders.TUS_MAX_SIZE, config.maxSize().asLongValue());
         if (uploads.supports(TusExtension.CHECKSUM)) {
@@ -114,7 +118,9 @@ public class TusResource {
     @POST
     @Blocking
     public CompletionStage<Response> create(@Context HttpServerRequest request, @Context RoutingContext routing) {
-        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.CREATE);
+        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.CREATE).withRequest(requestInfo(request));
+        // Before anything is created: a request we could not give a URL must change nothing.
+        String collectionUrl = urls.collectionUrl(request);
         CreateCommand command = parseCreate(request, caller);
         long contentLength = contentLength(request);
         boolean hasBody = contentLength != 0;
@@ -127,7 +133,7 @@ public class TusResource {
         }
         if (!hasBody) {
             UploadRecord upload = uploads.create(command);
-            Response.ResponseBuilder response = created(request, upload);
+            Response.ResponseBuilder response = created(collectionUrl, upload);
             if (offsetStream) {
                 response.header(TusHeaders.UPLOAD_OFFSET, upload.offset());
             }
@@ -139,8 +145,9 @@ public class TusResource {
             if (created.discarded()) {
                 return errors.of(append.error(), append.detail(), request);
             }
-            Response.ResponseBuilder response = created(request, created.upload())
+            Response.ResponseBuilder response = created(collectionUrl, created.upload())
                     .header(TusHeaders.UPLOAD_OFFSET, append.offset());
+            append.headers().forEach(response::header);
             if (append.expiresAt() != null) {
                 response.header(TusHeaders.UPLOAD_EXPIRES, HttpDates.format(append.expiresAt()));
             }
@@ -157,7 +164,8 @@ public class TusResource {
         String concatHeader = request.getHeader(TusHeaders.UPLOAD_CONCAT);
         UploadMetadata metadata = UploadMetadata.parse(request.getHeader(TusHeaders.UPLOAD_METADATA),
                 (int) config.maxMetadataSize().asLongValue());
-        UploadConcat concat = concatHeader == null ? null : UploadConcat.parse(concatHeader);
+        UploadConcat concat = concatHeader == null ? null
+                : UploadConcat.parse(concatHeader, config.concatenation().maxPartials());
         if (concat instanceof UploadConcat.Final finalConcat) {
             if (lengthHeader != null || deferHeader != null) {
                 throw new TusException(TusError.INVALID_CONCAT,
@@ -165,7 +173,7 @@ public class TusResource {
             }
             List<String> partialIds = new ArrayList<>();
             for (String url : finalConcat.partialUrls()) {
-                partialIds.add(uploadIdOfUrl(url));
+                partialIds.add(urls.uploadIdOf(url));
             }
             return new CreateCommand(null, metadata, concat, partialIds, caller);
         }
@@ -183,39 +191,17 @@ public class TusResource {
         return new CreateCommand(length, metadata, concat, List.of(), caller);
     }
 
-    /**
-     * The id named by a partial upload's URL in Upload-Concat: absolute or relative, its path must be
-     * {@code <base-path>/<id>}. Anything else (another path, traversal, an encoded character) is rejected before
-     * any lookup.
-     */
-    private String uploadIdOfUrl(String url) {
-        String path;
-        try {
-            URI uri = URI.create(url);
-            path = uri.getRawPath();
-        } catch (IllegalArgumentException e) {
-            throw new TusException(TusError.INVALID_CONCAT, "Upload-Concat names an invalid URL");
+    private Response.ResponseBuilder created(String collectionUrl, UploadRecord upload) {
+        Response.ResponseBuilder response = Response.status(Response.Status.CREATED)
+                .location(UploadUrls.location(collectionUrl, upload.id()));
+        if (upload.concatRaw() != null) {
+            // Echoed as on HEAD: "partial", or the final's list.
+            response.header(TusHeaders.UPLOAD_CONCAT, upload.concatRaw());
         }
-        String prefix = config.basePath().endsWith("/") ? config.basePath() : config.basePath() + "/";
-        String id = path != null && path.startsWith(prefix) ? path.substring(prefix.length()) : null;
-        if (!UploadIds.isValid(id)) {
-            throw new TusException(TusError.INVALID_CONCAT, "Upload-Concat names a URL that is not an upload of this server");
-        }
-        return id;
-    }
-
-    private Response.ResponseBuilder created(HttpServerRequest request, UploadRecord upload) {
-        Response.ResponseBuilder response = Response.status(Response.Status.CREATED).location(location(request, upload.id()));
         if (upload.expiresAt() != null) {
             response.header(TusHeaders.UPLOAD_EXPIRES, HttpDates.format(upload.expiresAt()));
         }
         return response;
-    }
-
-    /** Absolute URL of an upload, from the request's scheme and host (rewritten by Quarkus's proxy settings). */
-    private URI location(HttpServerRequest request, String id) {
-        String base = config.basePath().endsWith("/") ? config.basePath() : config.basePath() + "/";
-        return URI.create(request.scheme() + "://" + request.host() + base + id);
     }
 
     // ---- HEAD ----
@@ -224,7 +210,7 @@ public class TusResource {
     @Path("{id}")
     @Blocking
     public Response head(@PathParam("id") String id, @Context HttpServerRequest request) {
-        UploadRecord upload = uploads.head(id, authenticator.authenticate(request, Authenticator.Purpose.ACCESS));
+        UploadRecord upload = uploads.head(id, access(request));
         Response.ResponseBuilder response = Response.ok().header("Cache-Control", "no-store");
         // A final upload carries no offset until its partials are assembled (spec: SHOULD NOT).
         if (!upload.isFinal() || upload.finished()) {
@@ -254,7 +240,7 @@ public class TusResource {
     @Blocking
     public CompletionStage<Response> patch(@PathParam("id") String id, @Context HttpServerRequest request,
             @Context RoutingContext routing) {
-        Caller caller = authenticator.authenticate(request, Authenticator.Purpose.ACCESS);
+        Caller caller = access(request);
         if (!isOffsetStream(request.getHeader("Content-Type"))) {
             throw new TusException(TusError.INVALID_CONTENT_TYPE);
         }
@@ -269,6 +255,7 @@ public class TusResource {
                 return errors.of(outcome.error(), outcome.detail(), request);
             }
             Response.ResponseBuilder response = Response.noContent().header(TusHeaders.UPLOAD_OFFSET, outcome.offset());
+            outcome.headers().forEach(response::header);
             if (outcome.expiresAt() != null) {
                 response.header(TusHeaders.UPLOAD_EXPIRES, HttpDates.format(outcome.expiresAt()));
             }
@@ -286,7 +273,7 @@ public class TusResource {
     @Path("{id}")
     @Blocking
     public Response terminate(@PathParam("id") String id, @Context HttpServerRequest request) {
-        uploads.terminate(id, authenticator.authenticate(request, Authenticator.Purpose.ACCESS));
+        uploads.terminate(id, access(request));
         return Response.noContent().build();
     }
 
@@ -301,7 +288,7 @@ public class TusResource {
             throw new TusException(TusError.NOT_IMPLEMENTED, "downloads are disabled");
         }
         UploadRecord upload = uploads.finishedUpload(id,
-                authenticator.authenticate(request, Authenticator.Purpose.DOWNLOAD));
+                authenticator.authenticate(request, Authenticator.Purpose.DOWNLOAD).withRequest(requestInfo(request)));
         long length = upload.length();
         ByteRange range = ByteRange.parse(request.getHeader("Range"), length);
         if (range == ByteRange.UNSATISFIABLE) {
@@ -361,6 +348,21 @@ public class TusResource {
     }
 
     // ---- header helpers ----
+
+    private Caller access(HttpServerRequest request) {
+        return authenticator.authenticate(request, Authenticator.Purpose.ACCESS).withRequest(requestInfo(request));
+    }
+
+    /** The request as hooks see it (tusd's HTTPRequest: the URI as received, the peer address, every header). */
+    static RequestInfo requestInfo(HttpServerRequest request) {
+        Map<String, List<String>> headers = new LinkedHashMap<>();
+        for (Map.Entry<String, String> header : request.headers()) {
+            headers.computeIfAbsent(header.getKey(), k -> new ArrayList<>(1)).add(header.getValue());
+        }
+        SocketAddress remote = request.remoteAddress();
+        return new RequestInfo(request.method().name(), request.uri(),
+                remote == null ? "" : remote.hostAddress() + ":" + remote.port(), headers);
+    }
 
     private static boolean isOffsetStream(String contentType) {
         if (contentType == null) {

@@ -90,7 +90,24 @@ final class ServeCommand {
             option("Browsers and access", "--create-role", "ROLE", "tus.auth.create-role", null,
                     "jwt: role or scope needed to create uploads"),
             toggle("Browsers and access", "--public-downloads", "jwt: anyone with the URL may GET a finished upload",
-                    Map.of("tus.auth.public-downloads", "true")));
+                    Map.of("tus.auth.public-downloads", "true")),
+
+            option("Hooks", "--hooks-http", "URL", "tus.hooks.http.url", null,
+                    "send hooks to this tusd-compatible receiver (tusd -hooks-http)"),
+            option("Hooks", "--hooks-enabled-events", "LIST", "tus.hooks.http.events",
+                    "pre-create,post-create,post-receive,post-terminate,post-finish",
+                    "hooks sent; also pre-access, pre-finish, pre-terminate, post-expire"),
+            option("Hooks", "--hooks-http-forward-headers", "LIST", "tus.hooks.http.forward-headers", null,
+                    "client request headers copied onto hook requests"),
+            option("Hooks", "--hooks-timeout", "DURATION", "tus.hooks.http.timeout", "15s", "longest wait for a hook"),
+            option("Hooks", "--hooks-secret", "SECRET", "tus.hooks.http.secret", null,
+                    "sign hook requests (Hook-Signature, HMAC-SHA256)"),
+            option("Hooks", "--hooks-on-failure", "MODE", "tus.hooks.http.on-failure", "reject",
+                    "a failed pre-* hook: reject (502) or allow"),
+            option("Hooks", "--hooks-progress-interval", "DURATION", "tus.hooks.progress-interval", "1s",
+                    "post-receive at most this often per upload"),
+            toggle("Hooks", "--tusd-metrics", "also expose tusd's metric names (tusd_*) for tusd dashboards",
+                    Map.of("tus.metrics.tusd-names", "true")));
 
     static final String USAGE = usage();
 

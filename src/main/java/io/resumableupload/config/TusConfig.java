@@ -37,6 +37,9 @@ public interface TusConfig {
     @WithDefault("4K")
     MemorySize maxMetadataSize();
 
+    /** The URLs of uploads. */
+    Location location();
+
     /** PATCH body streaming. */
     Patch patch();
 
@@ -73,6 +76,12 @@ public interface TusConfig {
     /** The upload page at {@code /}. */
     Ui ui();
 
+    /** Hooks: in-process hook beans, tusd-compatible HTTP hooks and the outbox that delivers post-* events. */
+    Hooks hooks();
+
+    /** Prometheus metrics. */
+    Metrics metrics();
+
     /**
      * The PostgreSQL started when no {@code quarkus.datasource.jdbc.url} is configured. Read before the
      * application starts, by {@code EmbeddedPostgresConfigSourceFactory}; declared here for validation and docs.
@@ -87,6 +96,18 @@ public interface TusConfig {
         /** Where its data lives (created on first start, kept afterwards). Defaults to {@code data/postgres}. */
         @WithDefault("data/postgres")
         Path dataDirectory();
+    }
+
+    interface Location {
+        /**
+         * The public URL of this server, e.g. {@code https://uploads.example.com} (a path is allowed:
+         * {@code https://example.com/api}), under which clients reach {@code tus.base-path}. When set, every upload's
+         * {@code Location} is {@code <base-url><base-path>/<id>}, whatever the request's Host or X-Forwarded-*
+         * headers say: for servers behind a proxy or an ingress. Unset (the default), {@code Location} is built from
+         * the request (its Host, or X-Forwarded-* when {@code quarkus.http.proxy.*} trusts them), and a creation
+         * request without a usable Host answers 400 {@code ERR_INVALID_HOST}.
+         */
+        Optional<URI> baseUrl();
     }
 
     interface Patch {
@@ -176,6 +197,15 @@ public interface TusConfig {
          */
         @WithDefault("true")
         boolean unfinished();
+
+        /**
+         * The most partial uploads one final upload may name, repeats counted; more answer 400
+         * {@code ERR_TOO_MANY_PARTIALS}. Each reference is copied when the final is assembled, so this bounds the
+         * requests to storage one POST can cause (the bytes it writes are bounded by {@code tus.max-size}). At least
+         * 1. Defaults to {@code 100}.
+         */
+        @WithDefault("100")
+        int maxPartials();
     }
 
     interface Termination {
@@ -225,6 +255,90 @@ public interface TusConfig {
 
         /** The S3 backend (AWS S3 and S3-compatible stores). */
         S3 s3();
+
+        /** The Azure Blob Storage backend. */
+        Azure azure();
+
+        /** The Google Cloud Storage backend. */
+        Gcs gcs();
+
+        interface Gcs {
+            /** The bucket holding the uploads. Required with {@code tus.storage.backend=gcs}. */
+            Optional<String> bucket();
+
+            /** Prepended to every object name, e.g. {@code uploads/}. Defaults to no prefix. */
+            Optional<String> prefix();
+
+            /**
+             * An emulator's endpoint; used without credentials. Unset: Cloud Storage itself, with Application Default
+             * Credentials (workload identity on GKE, GOOGLE_APPLICATION_CREDENTIALS, gcloud).
+             */
+            Optional<URI> endpoint();
+
+            /**
+             * An append stores a segment object every this many bytes (and at the end of every PATCH), composed into
+             * the upload's object at the end. Each append in flight spools up to one segment on local disk. Defaults
+             * to {@code 32M}.
+             */
+            @WithDefault("32M")
+            MemorySize segmentSize();
+
+            /** Where appends spool the segment they are receiving. Unset: {@code java.io.tmpdir}. */
+            Optional<Path> spoolDirectory();
+
+            /** How many times the SDK tries a request (idempotent ones, with backoff). Defaults to {@code 6}. */
+            @WithDefault("6")
+            int maxAttempts();
+
+            /** How long the readiness check waits for the bucket. Defaults to {@code 3s}. */
+            @WithDefault("3s")
+            Duration healthTimeout();
+        }
+
+        interface Azure {
+            /** The container holding the uploads (it must exist). Required with {@code tus.storage.backend=azure}. */
+            Optional<String> container();
+
+            /** Prepended to every blob name, e.g. {@code uploads/}. Defaults to no prefix. */
+            Optional<String> prefix();
+
+            /**
+             * A connection string with an account key (or Azurite's). Unset, {@link #endpoint()} is used with the
+             * default Azure credential chain.
+             */
+            Optional<String> connectionString();
+
+            /**
+             * The account's blob endpoint, e.g. {@code https://<account>.blob.core.windows.net}, with credentials from
+             * the default Azure credential chain: environment, workload identity (AKS), managed identity, Azure CLI.
+             */
+            Optional<URI> endpoint();
+
+            /**
+             * The size of every block of an upload but the last. Raised for an upload whose length (or, while the
+             * length is deferred, {@code tus.max-size}) needs more than 50,000 blocks. Each append in flight spools up
+             * to one block on local disk. Defaults to {@code 8M}.
+             */
+            @WithDefault("8M")
+            MemorySize blockSize();
+
+            /**
+             * Where appends spool the block they are receiving (unlinked at creation, as with S3). Unset:
+             * {@code java.io.tmpdir}.
+             */
+            Optional<Path> spoolDirectory();
+
+            /**
+             * How many times a request is tried before the backend gives up with {@code 503 ERR_STORAGE_UNAVAILABLE};
+             * throttling and 5xx answers are retried with exponential backoff. Defaults to {@code 6}.
+             */
+            @WithDefault("6")
+            int maxAttempts();
+
+            /** How long the readiness check waits for the container to answer. Defaults to {@code 3s}. */
+            @WithDefault("3s")
+            Duration healthTimeout();
+        }
 
         interface S3 {
             /** The bucket holding the uploads. Required with {@code tus.storage.backend=s3}. */
@@ -319,7 +433,9 @@ public interface TusConfig {
 
     enum StorageBackend {
         FILESYSTEM,
-        S3
+        S3,
+        AZURE,
+        GCS
     }
 
     interface Lock {
@@ -471,5 +587,102 @@ public interface TusConfig {
          */
         @WithDefault("true")
         boolean enabled();
+    }
+
+    interface Hooks {
+        /**
+         * How often at most a post-receive event (progress) is emitted per upload while bytes arrive. Defaults to
+         * {@code 1s}.
+         */
+        @WithDefault("1s")
+        Duration progressInterval();
+
+        /** HTTP hooks in tusd v2's wire format. */
+        Http http();
+
+        /** Delivery of post-* events from the outbox table. */
+        Outbox outbox();
+
+        interface Http {
+            /** The hook receiver, e.g. {@code http://hooks.internal:8000/tus}. Unset (the default), no HTTP hooks. */
+            Optional<URI> url();
+
+            /**
+             * The hooks sent to the receiver (tusd names: pre-create, post-create, post-receive, pre-finish,
+             * post-finish, pre-terminate, post-terminate; and ours: pre-access, post-expire). Defaults to tusd's
+             * {@code pre-create,post-create,post-receive,post-terminate,post-finish}.
+             */
+            @WithDefault("pre-create,post-create,post-receive,post-terminate,post-finish")
+            Set<String> events();
+
+            /** How long one hook request may take. Defaults to {@code 15s}. */
+            @WithDefault("15s")
+            Duration timeout();
+
+            /** Headers of the client's request copied onto the hook request (tusd -hooks-http-forward-headers). */
+            Optional<List<String>> forwardHeaders();
+
+            /** The largest hook answer read; a larger one is a failed hook. Defaults to {@code 64K}. */
+            @WithDefault("64K")
+            MemorySize maxResponseSize();
+
+            /**
+             * A secret to sign hook requests with HMAC-SHA256: header
+             * {@code Hook-Signature: t=<unix seconds>,v1=<hex of HMAC(secret, t + "." + body)>}. Unset (the default),
+             * requests are not signed.
+             */
+            Optional<String> secret();
+
+            /**
+             * What a blocking hook (pre-*) that fails (timeout, refused connection, non-2xx, not JSON) does to the
+             * request: {@code reject} answers 502 ERR_HOOK_FAILED and changes nothing, {@code allow} goes on as if
+             * the hook had said nothing. Defaults to {@code reject}.
+             */
+            @WithDefault("reject")
+            HookFailure onFailure();
+        }
+
+        enum HookFailure {
+            REJECT,
+            ALLOW
+        }
+
+        interface Outbox {
+            /**
+             * How often each replica looks for due events written by others (its own wake it at once). Defaults to {@code 1s}.
+             */
+            @WithDefault("1s")
+            Duration pollInterval();
+
+            /** Events one replica claims and sends at once. Defaults to {@code 32}. */
+            @WithDefault("32")
+            int batchSize();
+
+            /**
+             * The first retry delay of an event whose delivery failed; doubled each time, with jitter. Defaults to {@code 1s}.
+             */
+            @WithDefault("1s")
+            Duration initialBackoff();
+
+            /** The longest retry delay. Defaults to {@code 30s}. */
+            @WithDefault("30s")
+            Duration maxBackoff();
+
+            /**
+             * An event still undelivered this long after it was written is given up (logged and counted). Defaults to
+             * {@code 24h}.
+             */
+            @WithDefault("24h")
+            Duration maxAge();
+        }
+    }
+
+    interface Metrics {
+        /**
+         * Also expose tusd's metric names ({@code tusd_requests_total}, {@code tusd_uploads_finished}...), so
+         * existing tusd dashboards work. Defaults to {@code false}.
+         */
+        @WithDefault("false")
+        boolean tusdNames();
     }
 }

@@ -1,7 +1,5 @@
 package io.resumableupload.hooks;
 
-import io.resumableupload.persistence.UploadRecord;
-
-/** CDI event: an upload was created (its row is committed). */
-public record UploadCreated(UploadRecord upload) {
+/** CDI event (post-create): an upload was created (its row is committed). */
+public record UploadCreated(UploadInfo upload, RequestInfo request) {
 }

@@ -1,13 +1,14 @@
 package io.resumableupload.hooks;
 
-/**
- * CDI event: the reaper deleted the bytes of an expired upload.
- *
- * @param owner who created it, or null when created without authentication
- */
-public record UploadExpired(String uploadId, String owner) {
+/** CDI event (post-expire): the reaper expired an upload and deleted its bytes. */
+public record UploadExpired(UploadInfo upload) {
 
-    public UploadExpired(String uploadId) {
-        this(uploadId, null);
+    public String uploadId() {
+        return upload.id();
+    }
+
+    /** Who created it, or null when created without authentication. */
+    public String owner() {
+        return upload.owner();
     }
 }

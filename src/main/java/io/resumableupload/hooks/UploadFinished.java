@@ -1,10 +1,8 @@
 package io.resumableupload.hooks;
 
-import io.resumableupload.persistence.UploadRecord;
-
 /**
- * CDI event: an upload became complete. Fired exactly once per upload: only by the request whose compare-and-set
- * moved the offset to the length (or assembled a final upload), never by retries.
+ * CDI event (post-finish): an upload became complete. Fired exactly once per upload: only by the request whose
+ * compare-and-set moved the offset to the length (or assembled a final upload), never by retries.
  */
-public record UploadFinished(UploadRecord upload) {
+public record UploadFinished(UploadInfo upload, RequestInfo request) {
 }

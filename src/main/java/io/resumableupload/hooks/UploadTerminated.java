@@ -1,13 +1,14 @@
 package io.resumableupload.hooks;
 
-/**
- * CDI event: an upload was deleted by a client (termination).
- *
- * @param owner who created it, or null when created without authentication
- */
-public record UploadTerminated(String uploadId, String owner) {
+/** CDI event (post-terminate): an upload was deleted by a client. */
+public record UploadTerminated(UploadInfo upload, RequestInfo request) {
 
-    public UploadTerminated(String uploadId) {
-        this(uploadId, null);
+    public String uploadId() {
+        return upload.id();
+    }
+
+    /** Who created it, or null when created without authentication. */
+    public String owner() {
+        return upload.owner();
     }
 }

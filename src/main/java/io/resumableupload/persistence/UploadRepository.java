@@ -44,7 +44,12 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     }
 
     public void insert(UploadRecord upload) {
-        jdbc(connection -> {
+        insert(upload, List.of());
+    }
+
+    /** Inserts the row and, in the same transaction, {@code events} (post-create, and post-finish if complete). */
+    public void insert(UploadRecord upload, List<OutboxEvent> events) {
+        jdbc(events, connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO upload (id, upload_length, "
                     + "upload_offset, metadata_raw, metadata, concat_type, concat_raw, concat_parts, created_at, "
                     + "updated_at, expires_at, finished_at, owner) VALUES (?, ?, ?, ?, CAST(? AS JSONB), ?, ?, ?, ?, ?, ?, ?, ?)")) {
@@ -62,9 +67,8 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 setInstant(insert, 11, upload.expiresAt());
                 setInstant(insert, 12, upload.finishedAt());
                 insert.setString(13, upload.owner());
-                insert.executeUpdate();
+                return insert.executeUpdate() == 1;
             }
-            return null;
         });
     }
 
@@ -108,7 +112,16 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      */
     public boolean compareAndSetOffset(String id, long expectedOffset, long newOffset, Long declaredLength,
             Instant expiresAt, Instant finishedAt) {
-        return jdbc(connection -> {
+        return compareAndSetOffset(id, expectedOffset, newOffset, declaredLength, expiresAt, finishedAt, null);
+    }
+
+    /**
+     * {@link #compareAndSetOffset(String, long, long, Long, Instant, Instant)} that also writes {@code event} (a
+     * post-finish; null for none) in the same transaction, if and only if the offset moved.
+     */
+    public boolean compareAndSetOffset(String id, long expectedOffset, long newOffset, Long declaredLength,
+            Instant expiresAt, Instant finishedAt, OutboxEvent event) {
+        return jdbc(listOf(event), connection -> {
             try (PreparedStatement update = connection.prepareStatement("UPDATE upload SET upload_offset = ?, "
                     + "upload_length = COALESCE(upload_length, ?), expires_at = ?, finished_at = ?, updated_at = now() "
                     + "WHERE id = ? AND upload_offset = ? AND expired_at IS NULL AND finished_at IS NULL")) {
@@ -123,12 +136,24 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         });
     }
 
-    /** Marks a final upload complete once its bytes are assembled; false if it already was (or is gone). */
-    public boolean finishFinal(String id, long length, Instant expiresAt, Instant finishedAt) {
-        return QuarkusTransaction.requiringNew().call(() -> update(
-                "uploadOffset = ?1, expiresAt = ?2, finishedAt = ?3, updatedAt = ?3 "
-                        + "where id = ?4 and finishedAt is null and expiredAt is null and uploadLength = ?1",
-                length, expiresAt, finishedAt, id) == 1);
+    /**
+     * Marks a final upload complete once its bytes are assembled, writing {@code event} (post-finish, or null) in the
+     * same transaction; false if it already was (or is gone).
+     */
+    public boolean finishFinal(String id, long length, Instant expiresAt, Instant finishedAt, OutboxEvent event) {
+        return jdbc(listOf(event), connection -> {
+            try (PreparedStatement update = connection.prepareStatement("UPDATE upload SET upload_offset = ?, "
+                    + "expires_at = ?, finished_at = ?, updated_at = ? WHERE id = ? AND finished_at IS NULL "
+                    + "AND expired_at IS NULL AND upload_length = ?")) {
+                update.setLong(1, length);
+                setInstant(update, 2, expiresAt);
+                update.setTimestamp(3, Timestamp.from(finishedAt));
+                update.setTimestamp(4, Timestamp.from(finishedAt));
+                update.setString(5, id);
+                update.setLong(6, length);
+                return update.executeUpdate() == 1;
+            }
+        });
     }
 
     /** Ids of uploads whose expiry time has passed and whose bytes are still stored, oldest first. */
@@ -145,15 +170,20 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * when the row was not there.
      */
     public boolean deleteAndScheduleBytes(String id, Instant now) {
-        return changeAndScheduleBytes("DELETE FROM upload WHERE id = ?", now, id);
+        return deleteAndScheduleBytes(id, now, null);
+    }
+
+    /** {@link #deleteAndScheduleBytes(String, Instant)} writing {@code event} (post-terminate, or null) with it. */
+    public boolean deleteAndScheduleBytes(String id, Instant now, OutboxEvent event) {
+        return changeAndScheduleBytes(event, "DELETE FROM upload WHERE id = ?", now, id);
     }
 
     /**
      * Turns an upload whose expiry has passed into a tombstone (410) and records its bytes as pending deletion;
      * false if it is not due or already done.
      */
-    public boolean expireAndScheduleBytes(String id, Instant now) {
-        return changeAndScheduleBytes("UPDATE upload SET expired_at = ?, updated_at = ? WHERE id = ? "
+    public boolean expireAndScheduleBytes(String id, Instant now, OutboxEvent event) {
+        return changeAndScheduleBytes(event, "UPDATE upload SET expired_at = ?, updated_at = ? WHERE id = ? "
                 + "AND expired_at IS NULL AND expires_at <= ?", now, now, now, id, now);
     }
 
@@ -162,7 +192,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * pending deletion; false if already done.
      */
     public boolean expireNowAndScheduleBytes(String id, Instant now) {
-        return changeAndScheduleBytes("UPDATE upload SET expires_at = ?, expired_at = ?, updated_at = ? WHERE id = ? "
+        return changeAndScheduleBytes(null, "UPDATE upload SET expires_at = ?, expired_at = ?, updated_at = ? WHERE id = ? "
                 + "AND expired_at IS NULL", now, now, now, now, id);
     }
 
@@ -171,7 +201,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * pending deletion; false if it already was a tombstone.
      */
     public boolean markLostAndScheduleBytes(String id, Instant now) {
-        return changeAndScheduleBytes("UPDATE upload SET lost_at = ?, expired_at = ?, updated_at = ? WHERE id = ? "
+        return changeAndScheduleBytes(null, "UPDATE upload SET lost_at = ?, expired_at = ?, updated_at = ? WHERE id = ? "
                 + "AND expired_at IS NULL", now, now, now, now, id);
     }
 
@@ -220,8 +250,8 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      *
      * @param values the parameters of {@code change} (String or Instant)
      */
-    private boolean changeAndScheduleBytes(String change, Instant now, Object... values) {
-        return jdbc(connection -> {
+    private boolean changeAndScheduleBytes(OutboxEvent event, String change, Instant now, Object... values) {
+        return jdbc(listOf(event), connection -> {
             try (PreparedStatement statement = connection.prepareStatement("WITH changed AS (" + change
                     + " RETURNING id), scheduled AS (INSERT INTO pending_delete (upload_id, since) "
                     + "SELECT id, ? FROM changed ON CONFLICT (upload_id) DO NOTHING) SELECT count(*) FROM changed")) {
@@ -269,6 +299,46 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
 
     private interface JdbcWork<T> {
         T run(Connection connection) throws SQLException;
+    }
+
+    /**
+     * Runs {@code change} and, if it changed something (returned true), writes {@code events} to the outbox, in one
+     * transaction: an event exists if and only if its change was committed. Without events, one autocommit statement.
+     */
+    private boolean jdbc(List<OutboxEvent> events, JdbcWork<Boolean> change) {
+        if (events.isEmpty()) {
+            return jdbc(change);
+        }
+        return jdbc(connection -> {
+            connection.setAutoCommit(false);
+            try {
+                boolean changed = change.run(connection);
+                if (changed) {
+                    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO hook_outbox "
+                            + "(event_id, upload_id, hook_type, payload) VALUES (?, ?, ?, ?)")) {
+                        for (OutboxEvent event : events) {
+                            insert.setObject(1, event.eventId());
+                            insert.setString(2, event.uploadId());
+                            insert.setString(3, event.type());
+                            insert.setString(4, event.payload());
+                            insert.addBatch();
+                        }
+                        insert.executeBatch();
+                    }
+                }
+                connection.commit();
+                return changed;
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            } finally {
+                connection.setAutoCommit(true);
+            }
+        });
+    }
+
+    private static List<OutboxEvent> listOf(OutboxEvent event) {
+        return event == null ? List.of() : List.of(event);
     }
 
     private <T> T jdbc(JdbcWork<T> work) {

@@ -23,6 +23,11 @@ public enum TusError {
     UPLOAD_SIZE_EXCEEDED("ERR_UPLOAD_SIZE_EXCEEDED", 413, "upload's size exceeded"),
     INVALID_METADATA("ERR_INVALID_METADATA", 400, "invalid Upload-Metadata header"),
     INVALID_CONCAT("ERR_INVALID_CONCAT", 400, "invalid Upload-Concat header"),
+    /**
+     * A final upload naming more partials than tus.concatenation.max-partials (repeats counted): each reference is
+     * copied, so the list bounds what one request can make the server do.
+     */
+    TOO_MANY_PARTIALS("ERR_TOO_MANY_PARTIALS", 400, "the final upload names too many partial uploads"),
     /** 400 when a final upload names an unfinished partial and concatenation-unfinished is off. */
     UPLOAD_NOT_FINISHED("ERR_UPLOAD_NOT_FINISHED", 400, "one of the partial uploads is not finished"),
     /** Spec: 403 for a PATCH to a final upload, or a final creation that carries a body. */
@@ -55,6 +60,12 @@ public enum TusError {
     /** GET of an upload whose bytes are not all there yet: we never serve a partial file. */
     INCOMPLETE_UPLOAD("ERR_INCOMPLETE_UPLOAD", 409, "cannot download an unfinished upload"),
     RANGE_NOT_SATISFIABLE("ERR_RANGE_NOT_SATISFIABLE", 416, "requested range not satisfiable"),
+    /**
+     * A creation request without a usable Host (HTTP/1.0 without one, an empty or invalid one) while
+     * tus.location.base-url is unset: there is no URL to answer with, so nothing is created.
+     */
+    INVALID_HOST("ERR_INVALID_HOST", 400,
+            "missing, empty or invalid Host header: the upload's URL cannot be built from it"),
     INVALID_METHOD_OVERRIDE("ERR_INVALID_METHOD_OVERRIDE", 400, "invalid X-HTTP-Method-Override header"),
     /** An extension that is switched off in configuration. */
     NOT_IMPLEMENTED("ERR_NOT_IMPLEMENTED", 501, "feature not implemented"),
@@ -83,6 +94,17 @@ public enum TusError {
     FORBIDDEN("ERR_FORBIDDEN", 403, "the token does not allow this"),
     /** CORS: a request whose Origin is not in tus.cors.allowed-origins (preflights included). */
     ORIGIN_NOT_ALLOWED("ERR_ORIGIN_NOT_ALLOWED", 403, "this origin is not allowed to call the upload service"),
+    /** A pre-create hook refused the upload (tusd: 400); the hook may set another status, body and headers. */
+    UPLOAD_REJECTED("ERR_UPLOAD_REJECTED", 400, "upload creation has been rejected by server"),
+    /** A pre-access hook refused the request; the hook may set another status, body and headers. */
+    ACCESS_REJECTED("ERR_ACCESS_REJECTED", 403, "access to the upload has been rejected by server"),
+    /** A post-receive hook stopped the upload (tusd: 400); the upload is terminated, as in tusd. */
+    UPLOAD_STOPPED("ERR_UPLOAD_STOPPED", 400, "upload has been stopped by server"),
+    /**
+     * A blocking hook failed (timeout, 5xx, an answer that is not tusd's JSON) and tus.hooks.http.on-failure is
+     * reject: 502, as a gateway whose upstream failed; clients retry 5xx, and nothing was changed.
+     */
+    HOOK_FAILED("ERR_HOOK_FAILED", 502, "a hook failed; nothing was changed, try again"),
     INTERNAL_SERVER_ERROR("ERR_INTERNAL_SERVER_ERROR", 500, "internal server error");
 
     private final String code;

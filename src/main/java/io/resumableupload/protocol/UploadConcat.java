@@ -18,13 +18,12 @@ public sealed interface UploadConcat {
     record Final(String raw, List<String> partialUrls) implements UploadConcat {
     }
 
-    /** The longest list of partials one final may name. */
-    int MAX_PARTS = 10_000;
-
     /**
-     * @throws TusException {@link TusError#INVALID_CONCAT} when the value is neither form, or names no partial
+     * @param maxPartials the most partial URLs a final may name, repeats counted ({@code tus.concatenation.max-partials})
+     * @throws TusException {@link TusError#INVALID_CONCAT} when the value is neither form, or names no partial;
+     *         {@link TusError#TOO_MANY_PARTIALS} when it names more than {@code maxPartials}
      */
-    static UploadConcat parse(String raw) {
+    static UploadConcat parse(String raw, int maxPartials) {
         if (raw.equals("partial")) {
             return new Partial(raw);
         }
@@ -36,9 +35,9 @@ public sealed interface UploadConcat {
             throw new TusException(TusError.INVALID_CONCAT, "Upload-Concat final names no partial upload");
         }
         List<String> urls = Arrays.stream(list.split(" +")).toList();
-        if (urls.size() > MAX_PARTS) {
-            throw new TusException(TusError.INVALID_CONCAT,
-                    "Upload-Concat final names more than " + MAX_PARTS + " partial uploads");
+        if (urls.size() > maxPartials) {
+            throw new TusException(TusError.TOO_MANY_PARTIALS, "Upload-Concat names " + urls.size()
+                    + " partial uploads, more than tus.concatenation.max-partials (" + maxPartials + ")");
         }
         return new Final(raw, urls);
     }

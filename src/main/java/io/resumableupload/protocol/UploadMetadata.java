@@ -127,4 +127,23 @@ public final class UploadMetadata {
         values.forEach((key, value) -> texts.put(key, new String(value, StandardCharsets.UTF_8)));
         return texts;
     }
+
+    /**
+     * The Upload-Metadata header for {@code texts} (values as UTF-8, base64; an empty value as a key alone), e.g. for
+     * metadata a hook chose.
+     */
+    public static String encode(Map<String, String> texts) {
+        StringBuilder header = new StringBuilder();
+        for (Map.Entry<String, String> entry : texts.entrySet()) {
+            if (header.length() > 0) {
+                header.append(',');
+            }
+            header.append(entry.getKey());
+            if (!entry.getValue().isEmpty()) {
+                header.append(' ').append(java.util.Base64.getEncoder()
+                        .encodeToString(entry.getValue().getBytes(StandardCharsets.UTF_8)));
+            }
+        }
+        return header.toString();
+    }
 }

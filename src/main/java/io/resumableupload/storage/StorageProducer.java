@@ -11,7 +11,11 @@ import jakarta.inject.Singleton;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.runtime.Startup;
 import io.resumableupload.config.TusConfig;
+import io.resumableupload.storage.azure.AzureClients;
+import io.resumableupload.storage.azure.AzureStorage;
 import io.resumableupload.storage.fs.FileSystemStorage;
+import io.resumableupload.storage.gcs.GcsStorage;
+import io.resumableupload.storage.gcs.SdkGcsApi;
 import io.resumableupload.storage.s3.S3Clients;
 import io.resumableupload.storage.s3.S3Storage;
 
@@ -41,7 +45,41 @@ public class StorageProducer {
                 }
             }
             case S3 -> s3(config, dataSource);
+            case AZURE -> azure(config, dataSource);
+            case GCS -> gcs(config, dataSource);
         };
+    }
+
+    private static GcsStorage gcs(TusConfig config, AgroalDataSource dataSource) {
+        TusConfig.Storage.Gcs gcs = config.storage().gcs();
+        String bucket = gcs.bucket().filter(b -> !b.isBlank())
+                .orElseThrow(() -> new IllegalStateException("tus.storage.backend=gcs needs tus.storage.gcs.bucket"));
+        Path spool = spoolDirectory("tus.storage.gcs.spool-directory", gcs.spoolDirectory());
+        return new GcsStorage(SdkGcsApi.connect(bucket, gcs.endpoint(), gcs.maxAttempts()), dataSource,
+                new GcsStorage.Settings(bucket, gcs.prefix().orElse(""), gcs.segmentSize().asLongValue(),
+                        config.maxSize().asLongValue(), spool, gcs.healthTimeout()));
+    }
+
+    private static AzureStorage azure(TusConfig config, AgroalDataSource dataSource) {
+        TusConfig.Storage.Azure azure = config.storage().azure();
+        String container = azure.container().filter(c -> !c.isBlank()).orElseThrow(
+                () -> new IllegalStateException("tus.storage.backend=azure needs tus.storage.azure.container"));
+        AzureClients clients = new AzureClients(azure.connectionString().filter(c -> !c.isBlank()), azure.endpoint(),
+                azure.maxAttempts());
+        Path spool = spoolDirectory("tus.storage.azure.spool-directory", azure.spoolDirectory());
+        return new AzureStorage(clients.container(container), clients.sharedKey(), dataSource,
+                new AzureStorage.Settings(container, azure.prefix().orElse(""), azure.blockSize().asLongValue(),
+                        config.maxSize().asLongValue(), spool, azure.healthTimeout()));
+    }
+
+    private static Path spoolDirectory(String key, java.util.Optional<Path> configured) {
+        Path spool = configured.orElse(Path.of(System.getProperty("java.io.tmpdir")));
+        try {
+            Files.createDirectories(spool);
+        } catch (IOException e) {
+            throw new UncheckedIOException(key + "=" + spool + " cannot be created", e);
+        }
+        return spool;
     }
 
     private static S3Storage s3(TusConfig config, AgroalDataSource dataSource) {
@@ -50,12 +88,7 @@ public class StorageProducer {
                 .orElseThrow(() -> new IllegalStateException("tus.storage.backend=s3 needs tus.storage.s3.bucket"));
         S3Clients clients = new S3Clients(s3.endpoint(), s3.region(), s3.pathStyle(), s3.accessKeyId(),
                 s3.secretAccessKey(), s3.maxAttempts());
-        Path spool = s3.spoolDirectory().orElse(Path.of(System.getProperty("java.io.tmpdir")));
-        try {
-            Files.createDirectories(spool);
-        } catch (IOException e) {
-            throw new UncheckedIOException("tus.storage.s3.spool-directory=" + spool + " cannot be created", e);
-        }
+        Path spool = spoolDirectory("tus.storage.s3.spool-directory", s3.spoolDirectory());
         return new S3Storage(clients.client(), clients.presigner(), dataSource, new S3Storage.Settings(bucket,
                 s3.prefix().orElse(""), s3.partSize().asLongValue(), config.maxSize().asLongValue(), spool,
                 s3.healthTimeout(), s3.partUploads()));

@@ -8,8 +8,9 @@
  * {@link io.resumableupload.storage.LocalFileStorage}, {@link io.resumableupload.storage.PresigningStorage}).
  * {@link io.resumableupload.storage.StorageProducer} is the one place that picks a backend from
  * {@code tus.storage.backend}; each backend gets its settings through its constructor. One sub-package per backend:
- * {@code fs} and {@code s3} today; GCS and Azure plug in beside them and run the same contract suite
- * ({@code UploadStorageContract} in the tests) unchanged.
+ * {@code fs}, {@code s3}, {@code azure} and {@code gcs}, all running the same contract suite
+ * ({@code UploadStorageContract} in the tests) unchanged. Object-store backends spool what they receive in a
+ * {@link io.resumableupload.storage.Spool} (disk, unlinked at creation).
  *
  * <p>
  * Keys: a backend names an upload's bytes after the upload id only, never after client-supplied data (file names,

@@ -11,7 +11,11 @@ import java.util.concurrent.CompletionStage;
 
 import org.jboss.logging.Logger;
 
+import io.resumableupload.hooks.HookEvent;
+import io.resumableupload.hooks.HookType;
+import io.resumableupload.hooks.RequestInfo;
 import io.resumableupload.lock.UploadLock;
+import io.resumableupload.persistence.OutboxEvent;
 import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.UploadChecksum;
@@ -59,7 +63,9 @@ final class AppendOperation {
         SHUTDOWN(TusError.SERVER_SHUTDOWN),
         CLIENT_GONE(TusError.UNEXPECTED_EOF),
         SIZE_EXCEEDED(null),
-        STORAGE_FAILED(TusError.INTERNAL_SERVER_ERROR);
+        STORAGE_FAILED(TusError.INTERNAL_SERVER_ERROR),
+        /** A post-receive hook said StopUpload: what arrived is stored, then the service deletes the upload (as tusd). */
+        HOOK_STOPPED(TusError.UPLOAD_STOPPED);
 
         final TusError error;
 
@@ -70,6 +76,7 @@ final class AppendOperation {
 
     private final UploadService service;
     private final UploadRecord upload;
+    private final RequestInfo request;
     private final Long length;
     private final Long declaredLength;
     private final UploadLock lock;
@@ -106,6 +113,8 @@ final class AppendOperation {
     private long lastByteNanos = System.nanoTime();
     private long idleTimerId = -1;
     private boolean started;
+    private final long progressIntervalNanos;
+    private long lastProgressNanos = System.nanoTime();
 
     // worker jobs (one at a time; the event loop hands over between them, which orders the accesses)
     private volatile long committedOffset;
@@ -125,12 +134,16 @@ final class AppendOperation {
      * @param declaredLength a length this request declares for a deferred upload, saved with its last commit; or null
      * @param allowance the most bytes this request may append
      */
-    AppendOperation(UploadService service, UploadRecord upload, Long length, Long declaredLength, UploadLock lock,
+    AppendOperation(UploadService service, UploadRecord upload, RequestInfo request, Long length, Long declaredLength,
+            UploadLock lock,
             AppendSink sink, long allowance, UploadChecksum checksum, RequestBody body, Duration idleTimeout,
             long maxBufferedBytes, long checkpointInterval, Duration releaseDrain) {
         this.service = service;
         this.upload = upload;
+        this.request = request;
         this.length = length;
+        // -1: nobody wants progress, so the chunk path never looks at the clock for it.
+        this.progressIntervalNanos = service.hooks().wantsProgress() ? service.hooks().progressInterval().toNanos() : -1;
         this.declaredLength = declaredLength;
         this.lock = lock;
         this.sink = sink;
@@ -242,6 +255,10 @@ final class AppendOperation {
             return;
         }
         enqueue(chunk);
+        if (progressIntervalNanos >= 0 && lastByteNanos - lastProgressNanos >= progressIntervalNanos) {
+            lastProgressNanos = lastByteNanos;
+            reportProgress();
+        }
         // Once the client is gone, what its connection still delivers is bounded by what it had read: no pause.
         if (pendingBytes >= maxBufferedBytes && !paused && !clientGone) {
             paused = true;
@@ -254,6 +271,20 @@ final class AppendOperation {
         pending.add(chunk);
         pendingBytes += chunk.length();
         received += chunk.length();
+        service.metrics().bytesArrived(chunk.length());
+    }
+
+    /**
+     * Post-receive: tells the hooks how far the upload got (bytes received, not all durable yet), on a worker and
+     * without waiting for them; a StopUpload answer stops this append.
+     */
+    private void reportProgress() {
+        HookEvent event = new HookEvent(HookType.POST_RECEIVE,
+                service.info(upload.withProgress(length, upload.offset() + received, expiresAt, null)), request);
+        context.executeBlocking(() -> {
+            service.hooks().progress(event, () -> requestStop(Stop.HOOK_STOPPED));
+            return null;
+        }, false);
     }
 
     private void restartIdle(long now) {
@@ -468,7 +499,14 @@ final class AppendOperation {
                             checksum.algorithm().tusName() + " of the request body does not match Upload-Checksum");
                 }
             }
-            advanceTo(sink.sync(), true);
+            long durable = sink.sync();
+            if (durable != writtenOffset) {
+                // Never expected: the sink must hold every byte it was given once sync() returns. Say so loudly
+                // (the offset stays truthful: it counts what the storage reports durable).
+                LOG.errorf("upload %s: storage reports %d bytes durable after %d were written (%d received, body %s)",
+                        upload.id(), durable, writtenOffset, received, ended ? "ended" : "cut");
+            }
+            advanceTo(durable, true);
             // An interrupted body that still brought every byte of the upload completed it: that is a success.
             return wholeBody || finishedUpload != null ? outcome(null, null) : stopped();
         } catch (OffsetConflictException e) {
@@ -507,13 +545,18 @@ final class AppendOperation {
         }
         Instant now = service.clock().instant();
         Instant newExpiry = service.expiryAfterAppend(finishing, now);
+        UploadRecord done = null;
+        OutboxEvent event = null;
         if (finishing) {
             service.storage().finish(upload.id(), durable);
+            done = upload.withProgress(length, durable, newExpiry, now);
+            event = service.outboxEvent(HookType.POST_FINISH, done, request);
         }
         if (!service.repository().compareAndSetOffset(upload.id(), from, durable, declaring, newExpiry,
-                finishing ? now : null)) {
+                finishing ? now : null, event)) {
             throw new OffsetConflictException("offset of upload " + upload.id() + " moved during the append");
         }
+        service.wakeIf(event);
         service.metrics().bytesReceived(durable - from);
         committedOffset = durable;
         expiresAt = newExpiry;
@@ -521,7 +564,7 @@ final class AppendOperation {
         lengthSaved |= declaring != null;
         if (finishing) {
             finished = true;
-            finishedUpload = upload.withProgress(length, durable, newExpiry, now);
+            finishedUpload = done;
         }
     }
 

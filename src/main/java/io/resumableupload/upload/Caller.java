@@ -1,5 +1,6 @@
 package io.resumableupload.upload;
 
+import io.resumableupload.hooks.RequestInfo;
 import io.resumableupload.persistence.UploadRecord;
 
 /**
@@ -9,8 +10,18 @@ import io.resumableupload.persistence.UploadRecord;
  *
  * @param subject the owner claim of the caller's token, or null
  * @param restricted whether ownership is checked at all
+ * @param request the request being served, for hooks ({@link RequestInfo#NONE} outside a request)
  */
-public record Caller(String subject, boolean restricted) {
+public record Caller(String subject, boolean restricted, RequestInfo request) {
+
+    public Caller(String subject, boolean restricted) {
+        this(subject, restricted, RequestInfo.NONE);
+    }
+
+    /** This caller making {@code request} (what hooks are told about it). */
+    public Caller withRequest(RequestInfo request) {
+        return new Caller(subject, restricted, request);
+    }
 
     /** tus.auth.mode=none: no identity and no ownership checks. */
     public static final Caller ANYONE = new Caller(null, false);

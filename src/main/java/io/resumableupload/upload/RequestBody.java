@@ -148,11 +148,24 @@ public final class RequestBody {
         ((HttpServerRequestInternal) request).context().runOnContext(ignored -> context.runOnContext(v -> then.run()));
     }
 
+    /**
+     * Stops delivery. A request that is over (its HTTP/2 stream reset, its connection closed) refuses to pause with
+     * {@link IllegalStateException}: nothing more can arrive then, which is what pausing is for, so that is fine.
+     * Thrown inside a stop, it would leave the append stopped but never committed, holding its lock for good.
+     */
     void pause() {
-        request.pause();
+        try {
+            request.pause();
+        } catch (IllegalStateException over) {
+            // already read to the end or reset
+        }
     }
 
     void resume() {
-        request.resume();
+        try {
+            request.resume();
+        } catch (IllegalStateException over) {
+            // already read to the end or reset
+        }
     }
 }

@@ -26,6 +26,7 @@ public class UploadMetrics {
     private final Counter expired;
     private final Counter lost;
     private final Counter bytesReceived;
+    private final Counter bytesArrived;
     private final Counter checksumMismatches;
     private final Timer patchDuration;
     private final Timer lockAcquire;
@@ -33,6 +34,9 @@ public class UploadMetrics {
     // Tagged counters are looked up once per tag combination, not built per request.
     private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
+    private final boolean tusdNames;
+    private final Map<String, Counter> tusdRequestCounters = new ConcurrentHashMap<>();
+    private final Map<String, Counter> tusdErrorCounters = new ConcurrentHashMap<>();
 
     public UploadMetrics(MeterRegistry registry, io.resumableupload.config.TusConfig config, UploadStorage storage) {
         this.registry = registry;
@@ -52,14 +56,36 @@ public class UploadMetrics {
         }
         bytesReceived = Counter.builder("tus.bytes.received").baseUnit("bytes")
                 .description("Upload bytes durably stored and acknowledged").register(registry);
+        bytesArrived = Counter.builder("tus.bytes.arrived").baseUnit("bytes")
+                .description("Upload bytes read from request bodies as they arrive (before they are durable)")
+                .register(registry);
         checksumMismatches = Counter.builder("tus.checksum.mismatches")
                 .description("Requests rejected with 460 Checksum Mismatch").register(registry);
         patchDuration = Timer.builder("tus.patch.duration").description("Duration of requests that append bytes")
                 .publishPercentileHistogram().register(registry);
-        registry.gauge("tus.uploads.in.progress", inProgress);
+        Gauge.builder("tus.uploads.in.progress", inProgress, AtomicInteger::get)
+                .description("Appends (PATCH bodies) streaming now").register(registry);
         lockAcquire = Timer.builder("tus.lock.acquire").description("Time to get an upload's lock")
                 .tag("backend", io.resumableupload.lock.LockProducer.backend(config).name().toLowerCase(java.util.Locale.ROOT))
                 .publishPercentiles(0.5, 0.99).publishPercentileHistogram().register(registry);
+        tusdNames = config.metrics().tusdNames();
+        if (tusdNames) {
+            // tusd's names (pkg/handler/metrics.go), so its dashboards work. tusd exports these four as counters
+            // without the _total suffix, which Micrometer adds to every counter; as gauges they keep tusd's names, and
+            // rate() reads them the same.
+            Gauge.builder("tusd.bytes.received", bytesArrived, Counter::count)
+                    .description("Number of bytes received for uploads").register(registry);
+            Gauge.builder("tusd.uploads.created", created, Counter::count)
+                    .description("Number of created uploads").register(registry);
+            Gauge.builder("tusd.uploads.finished", finished, Counter::count)
+                    .description("Number of finished uploads").register(registry);
+            Gauge.builder("tusd.uploads.terminated", terminated, Counter::count)
+                    .description("Number of terminated uploads").register(registry);
+            // tusd counts open connections; here the appends in flight, which is what holds connections open long.
+            Gauge.builder("tusd.connections.open", inProgress, AtomicInteger::get)
+                    .description("Current number of open connections (here: PATCH requests in flight)")
+                    .register(registry);
+        }
     }
 
     public void created() {
@@ -90,6 +116,11 @@ public class UploadMetrics {
         }
     }
 
+    /** Bytes of a request body as they arrive (before they are durable). */
+    public void bytesArrived(long bytes) {
+        bytesArrived.increment(bytes);
+    }
+
     public void bytesReceived(long bytes) {
         if (bytes > 0) {
             bytesReceived.increment(bytes);
@@ -113,14 +144,26 @@ public class UploadMetrics {
         lockAcquire.record(duration);
     }
 
-    /** Counts an error response by its ERR code. */
-    public void error(String code) {
-        errorCounters.computeIfAbsent(code, c -> registry.counter("tus.errors", "code", c)).increment();
+    /** Counts an error response by its ERR code (and, with tusd names, by status and code). */
+    public void error(String code, int status) {
+        errorCounters.computeIfAbsent(code, c -> Counter.builder("tus.errors").tag("code", c)
+                .description("Error responses by ERR code").register(registry)).increment();
+        if (tusdNames) {
+            tusdErrorCounters.computeIfAbsent(status + " " + code, key -> Counter.builder("tusd.errors")
+                    .tag("status", Integer.toString(status)).tag("code", code)
+                    .description("Total number of errors per status").register(registry)).increment();
+        }
     }
 
     /** Counts a response by method and status. */
     public void request(String method, int status) {
         requestCounters.computeIfAbsent(method + ' ' + status,
-                key -> registry.counter("tus.requests", "method", method, "status", Integer.toString(status))).increment();
+                key -> Counter.builder("tus.requests").tag("method", method).tag("status", Integer.toString(status))
+                        .description("Responses by method and status").register(registry))
+                .increment();
+        if (tusdNames) {
+            tusdRequestCounters.computeIfAbsent(method, key -> Counter.builder("tusd.requests").tag("method", method)
+                    .description("Total number of requests served by tusd per method").register(registry)).increment();
+        }
     }
 }

@@ -26,16 +26,24 @@ import jakarta.inject.Singleton;
 import org.jboss.logging.Logger;
 
 import io.resumableupload.config.TusConfig;
+import io.resumableupload.hooks.HookEvent;
+import io.resumableupload.hooks.HookOutbox;
+import io.resumableupload.hooks.HookResponse;
+import io.resumableupload.hooks.HookType;
+import io.resumableupload.hooks.Hooks;
 import io.resumableupload.hooks.LifecycleEvents;
+import io.resumableupload.hooks.RequestInfo;
 import io.resumableupload.hooks.UploadCreated;
 import io.resumableupload.hooks.UploadExpired;
 import io.resumableupload.hooks.UploadFinished;
+import io.resumableupload.hooks.UploadInfo;
 import io.resumableupload.hooks.UploadTerminated;
 import io.resumableupload.lock.LockTimeoutException;
 import io.resumableupload.lock.LockUnavailableException;
 import io.resumableupload.lock.UploadLock;
 import io.resumableupload.lock.UploadLocks;
 import io.resumableupload.persistence.ConcatType;
+import io.resumableupload.persistence.OutboxEvent;
 import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.persistence.UploadRepository;
 import io.resumableupload.protocol.DownloadHeaders;
@@ -45,9 +53,11 @@ import io.resumableupload.protocol.TusExtension;
 import io.resumableupload.protocol.UploadChecksum;
 import io.resumableupload.protocol.UploadConcat;
 import io.resumableupload.protocol.UploadIds;
+import io.resumableupload.protocol.UploadMetadata;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
 import io.resumableupload.storage.LocalFileStorage;
+import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
 
@@ -64,13 +74,16 @@ public class UploadService {
     private final UploadIdGenerator ids;
     private final UploadMetrics metrics;
     private final LifecycleEvents events;
+    private final Hooks hooks;
+    private final HookOutbox outbox;
     private final Clock clock;
     private final List<TusExtension> extensions;
     private final Set<AppendOperation> activeAppends = ConcurrentHashMap.newKeySet();
     private volatile boolean draining;
 
     UploadService(TusConfig config, UploadRepository repository, UploadStorage storage, UploadLocks locks,
-            UploadIdGenerator ids, UploadMetrics metrics, LifecycleEvents events, Clock clock) {
+            UploadIdGenerator ids, UploadMetrics metrics, LifecycleEvents events, Hooks hooks, HookOutbox outbox,
+            Clock clock) {
         this.config = config;
         this.repository = repository;
         this.storage = storage;
@@ -78,6 +91,8 @@ public class UploadService {
         this.ids = ids;
         this.metrics = metrics;
         this.events = events;
+        this.hooks = hooks;
+        this.outbox = outbox;
         this.clock = clock;
         this.extensions = computeExtensions(config, storage);
     }
@@ -140,7 +155,7 @@ public class UploadService {
      */
     public UploadRecord create(CreateCommand command) {
         UploadRecord upload = createRecord(command);
-        announceCreated(upload);
+        announceCreated(upload, command.caller().request());
         return upload;
     }
 
@@ -175,13 +190,32 @@ public class UploadService {
             LOG.errorf("the upload id generator returned an invalid id; nothing was created");
             throw new TusException(TusError.INTERNAL_SERVER_ERROR, "could not create the upload");
         }
+        RequestInfo request = command.caller().request();
+        UploadMetadata metadata = command.metadata();
+        HookResponse decision = hooks.preCreate(new HookEvent(HookType.PRE_CREATE,
+                new UploadInfo(id, length, 0, metadata.texts(), concatType == ConcatType.PARTIAL,
+                        concatType == ConcatType.FINAL, parts, command.caller().subject(), location(id), now, null,
+                        null),
+                request));
+        if (decision.changeId() != null) {
+            id = decision.changeId();
+            // A hook's id is validated like a generated one: it becomes a key, a file name and a URL.
+            if (!UploadIds.isValid(id) || repository.findRecord(id).isPresent()) {
+                LOG.warnf("the pre-create hook chose an id that is invalid or taken; nothing was created");
+                throw new TusException(TusError.HOOK_FAILED, "the pre-create hook chose an invalid or taken upload id");
+            }
+        }
+        if (decision.changeMetadata() != null) {
+            metadata = decision.changeMetadata().isEmpty() ? UploadMetadata.empty()
+                    : UploadMetadata.parse(UploadMetadata.encode(decision.changeMetadata()), Integer.MAX_VALUE);
+        }
         boolean complete = concatType != ConcatType.FINAL && length != null && length == 0;
-        UploadRecord upload = new UploadRecord(id, length, 0, command.metadata().raw().orElse(null),
+        UploadRecord upload = new UploadRecord(id, length, 0, metadata.raw().orElse(null),
                 concatType, command.concat() == null ? null : command.concat().raw(),
                 parts, now, complete ? expiryOfFinished(now) : expiryOfUnfinished(concatType, now),
                 complete ? now : null, null, null, command.caller().subject());
         try {
-            storage.create(id, DownloadHeaders.contentType(command.metadata().text("filetype").orElse(null)));
+            storage.create(id, DownloadHeaders.contentType(metadata.text("filetype").orElse(null)));
             if (complete) {
                 storage.finish(id, 0);
             }
@@ -189,21 +223,29 @@ public class UploadService {
             deleteBytesQuietly(id);
             throw storageFailure("creating storage for a new upload", e);
         }
+        List<OutboxEvent> written = new ArrayList<>(2);
+        addIfSent(written, outboxEvent(HookType.POST_CREATE, upload, request));
+        if (complete) {
+            addIfSent(written, outboxEvent(HookType.POST_FINISH, upload, request));
+        }
         try {
-            repository.insert(upload);
+            repository.insert(upload, written);
         } catch (RuntimeException e) {
             deleteBytesQuietly(id);
             throw e;
         }
+        if (!written.isEmpty()) {
+            outbox.wake();
+        }
         if (partialsFinished) {
             UploadRecord assembled;
             try {
-                assembled = assemble(id, true);
+                assembled = assemble(id, true, request);
             } catch (IOException e) {
                 throw storageFailure("assembling final upload " + id, e);
             } catch (TusException e) {
                 // The lock was not to be had (assemble() cleans up every failure after taking it).
-                discard(id);
+                discard(id, request);
                 throw e;
             }
             return assembled != null ? assembled : repository.findRecord(id).orElse(upload);
@@ -212,12 +254,12 @@ public class UploadService {
     }
 
     /** Counts a new upload and tells observers, after its row is committed (and, if complete, that too). */
-    private void announceCreated(UploadRecord upload) {
+    private void announceCreated(UploadRecord upload, RequestInfo request) {
         metrics.created();
         LOG.debugf("upload %s created, length %s", upload.id(), upload.length());
-        events.publish(new UploadCreated(upload));
+        events.publish(new UploadCreated(info(upload), request));
         if (upload.finished()) {
-            uploadFinished(upload);
+            uploadFinished(upload, request);
         }
     }
 
@@ -278,6 +320,7 @@ public class UploadService {
     /** {@link #head(String)} for a caller, who must be allowed to see the upload (404 otherwise). */
     public UploadRecord head(String id, Caller caller) {
         UploadRecord upload = requireLive(id, clock.instant(), caller);
+        preAccess(upload, caller);
         if (upload.finished() || upload.isFinal()) {
             return upload;
         }
@@ -301,6 +344,7 @@ public class UploadService {
      */
     public UploadRecord finishedUpload(String id, Caller caller) {
         UploadRecord upload = requireLive(id, clock.instant(), caller, config.auth().publicDownloads());
+        preAccess(upload, caller);
         if (!upload.finished()) {
             throw new TusException(TusError.INCOMPLETE_UPLOAD,
                     "upload has " + upload.offset() + " of " + (upload.length() == null ? "?" : upload.length()) + " bytes");
@@ -336,12 +380,27 @@ public class UploadService {
 
     /** {@link #append(String, AppendCommand, RequestBody)} for a caller, who must own the upload (404 otherwise). */
     public CompletionStage<AppendOutcome> append(String id, Caller caller, AppendCommand command, RequestBody body) {
-        return startAppend(id, caller, command, body).thenApply(outcome -> {
-            if (outcome.finished() != null) {
-                uploadFinished(outcome.finished());
-            }
+        if (hooks.hasPreAccess()) {
+            // Before the lock: a hook may take its time, and must not hold up a release request.
+            preAccess(requireLive(id, clock.instant(), caller), caller);
+        }
+        return startAppend(id, caller, command, body).thenApply(outcome -> appended(outcome, caller.request()));
+    }
+
+    /** After an append's commit and lock release: a finish (pre-finish, then post-finish) or a stop by a hook. */
+    private AppendOutcome appended(AppendOutcome outcome, RequestInfo request) {
+        if (outcome.error() == TusError.UPLOAD_STOPPED) {
+            terminateStopped(outcome.uploadId(), request);
+        }
+        if (outcome.finished() == null) {
             return outcome;
-        });
+        }
+        Map<String, String> headers = Map.of();
+        if (hooks.hasPreFinish()) {
+            headers = hooks.preFinish(new HookEvent(HookType.PRE_FINISH, info(outcome.finished()), request));
+        }
+        uploadFinished(outcome.finished(), request);
+        return headers.isEmpty() ? outcome : outcome.withHeaders(headers);
     }
 
     /** Starts an append; the stage completes once its outcome is committed and the lock released. No events. */
@@ -386,7 +445,8 @@ public class UploadService {
             TusConfig.Patch patch = config.patch();
             // A declared length is saved with the request's last commit, never when the request is refused.
             Long declaring = upload.length() == null ? command.declaredLength() : null;
-            AppendOperation operation = new AppendOperation(this, upload, length, declaring, lock, sink, allowance,
+            AppendOperation operation = new AppendOperation(this, upload, caller.request(), length, declaring, lock,
+                    sink, allowance,
                     command.checksum(), body, patch.idleTimeout(), patch.maxBufferedBytes().asLongValue(),
                     patch.checkpointInterval().asLongValue(), patch.releaseDrain());
             activeAppends.add(operation);
@@ -428,19 +488,19 @@ public class UploadService {
             appended = startAppend(upload.id(), create.caller(), new AppendCommand(0, null, checksum, contentLength),
                     body);
         } catch (RuntimeException e) {
-            discard(upload.id());
+            discard(upload.id(), create.caller().request());
             throw e;
         }
+        RequestInfo request = create.caller().request();
         return appended.thenApply(outcome -> {
             if (!outcome.complete() && !keepsWhatArrived(outcome.error())) {
-                discard(upload.id());
-                return new CreatedUpload(upload, outcome, true);
+                if (outcome.error() != TusError.UPLOAD_STOPPED) {
+                    discard(upload.id(), request);
+                }
+                return new CreatedUpload(upload, appended(outcome, request), true);
             }
-            announceCreated(upload);
-            if (outcome.finished() != null) {
-                uploadFinished(outcome.finished());
-            }
-            return new CreatedUpload(upload, outcome, false);
+            announceCreated(upload, request);
+            return new CreatedUpload(upload, appended(outcome, request), false);
         });
     }
 
@@ -460,10 +520,18 @@ public class UploadService {
     public record CreatedUpload(UploadRecord upload, AppendOutcome append, boolean discarded) {
     }
 
-    /** Deletes an upload this server just created and could not fill or assemble (no termination event). */
-    private void discard(String id) {
+    /**
+     * Deletes an upload this server just created and could not fill or assemble. No CDI event; the HTTP hook, which
+     * was sent post-create from the outbox, is sent post-terminate, so that its receiver never keeps a ghost.
+     */
+    private void discard(String id, RequestInfo request) {
         try {
-            if (repository.deleteAndScheduleBytes(id, clock.instant())) {
+            OutboxEvent event = null;
+            if (hooks.sends(HookType.POST_CREATE) && hooks.sends(HookType.POST_TERMINATE)) {
+                event = repository.findRecord(id).map(u -> outboxEvent(HookType.POST_TERMINATE, u, request)).orElse(null);
+            }
+            if (repository.deleteAndScheduleBytes(id, clock.instant(), event)) {
+                wakeIf(event);
                 deleteScheduledBytes(id);
             }
         } catch (RuntimeException e) {
@@ -512,12 +580,12 @@ public class UploadService {
      * An upload became complete, its state committed and its lock released: counts it, tells observers and assembles
      * the finals waiting for it. Called once per upload, by the request whose commit completed it.
      */
-    private void uploadFinished(UploadRecord upload) {
+    private void uploadFinished(UploadRecord upload, RequestInfo request) {
         metrics.finished();
-        events.publish(new UploadFinished(upload));
+        events.publish(new UploadFinished(info(upload), request));
         if (upload.isPartial()) {
             for (String finalId : repository.findFinalsWaitingOn(upload.id())) {
-                assembleIfReady(finalId);
+                assembleIfReady(finalId, request);
             }
         }
     }
@@ -572,6 +640,10 @@ public class UploadService {
      * reaper's next sweep. Never throws.
      */
     public void assembleIfReady(String finalId) {
+        assembleIfReady(finalId, RequestInfo.NONE);
+    }
+
+    private void assembleIfReady(String finalId, RequestInfo request) {
         try {
             UploadRecord finalUpload = repository.findRecord(finalId).orElse(null);
             if (finalUpload == null || finalUpload.finished() || finalUpload.expiredAt() != null) {
@@ -586,9 +658,9 @@ public class UploadService {
                 return;
             }
             if (partials == Partials.READY) {
-                UploadRecord assembled = assemble(finalId, false);
+                UploadRecord assembled = assemble(finalId, false, request);
                 if (assembled != null) {
-                    uploadFinished(assembled);
+                    uploadFinished(assembled, request);
                 }
             }
         } catch (UploadBytesLostException e) {
@@ -608,7 +680,7 @@ public class UploadService {
      * during creation removes it too, so a failed creation leaves no trace. Both happen under the lock, so no other
      * assembly can run between the failure and the cleanup.
      */
-    private UploadRecord assemble(String finalId, boolean creating) throws IOException {
+    private UploadRecord assemble(String finalId, boolean creating, RequestInfo request) throws IOException {
         try (UploadLock lock = acquire(finalId, () -> {
         })) {
             UploadRecord finalUpload = repository.findRecord(finalId).orElse(null);
@@ -625,13 +697,16 @@ public class UploadService {
                 storage.finish(finalId, written);
                 Instant now = clock.instant();
                 Instant expiresAt = expiryOfFinished(now);
-                if (lock.isHeld() && repository.finishFinal(finalId, written, expiresAt, now)) {
-                    return finalUpload.withProgress(written, written, expiresAt, now);
+                UploadRecord finished = finalUpload.withProgress(written, written, expiresAt, now);
+                OutboxEvent event = outboxEvent(HookType.POST_FINISH, finished, request);
+                if (lock.isHeld() && repository.finishFinal(finalId, written, expiresAt, now, event)) {
+                    wakeIf(event);
+                    return finished;
                 }
                 return null;
             } catch (IOException | RuntimeException e) {
                 if (creating) {
-                    discard(finalId);
+                    discard(finalId, request);
                 } else if (e instanceof UploadBytesLostException) {
                     markLost(finalId, e.getMessage());
                 }
@@ -691,24 +766,54 @@ public class UploadService {
         if (upload.finished() && !config.termination().finishedUploads()) {
             throw new TusException(TusError.TERMINATION_REJECTED, "finished uploads cannot be terminated");
         }
+        preAccess(upload, caller);
+        hooks.preTerminate(new HookEvent(HookType.PRE_TERMINATE, info(upload), caller.request()));
+        if (!delete(upload, caller.request())) {
+            throw new TusException(TusError.UPLOAD_NOT_FOUND);
+        }
+    }
+
+    /** A post-receive hook stopped the upload: it is deleted, as tusd does (no pre-terminate, it is the server's call). */
+    private void terminateStopped(String id, RequestInfo request) {
+        try {
+            repository.findRecord(id).ifPresent(upload -> delete(upload, request));
+        } catch (RuntimeException e) {
+            LOG.warnf("upload %s was stopped by a hook, but deleting it failed: %s", id, e.toString());
+        }
+    }
+
+    /**
+     * Deletes an upload under its lock (and the finals waiting for it), then counts it and tells observers; false
+     * when it was already gone. The row goes, its bytes are recorded as pending deletion and its post-terminate
+     * event is written in one transaction: if the storage cannot delete them now (read-only, unreachable), the
+     * reaper retries; they are never orphaned.
+     */
+    private boolean delete(UploadRecord upload, RequestInfo request) {
+        String id = upload.id();
         try (UploadLock lock = acquire(id, () -> {
         })) {
-            // The row goes and its bytes are recorded as pending deletion in one statement: if the storage cannot
-            // delete them now (read-only, unreachable), the reaper retries; they are never orphaned.
             Instant now = clock.instant();
-            if (!repository.deleteAndScheduleBytes(id, now)) {
-                throw new TusException(TusError.UPLOAD_NOT_FOUND);
+            OutboxEvent event = outboxEvent(HookType.POST_TERMINATE, upload, request);
+            if (!repository.deleteAndScheduleBytes(id, now, event)) {
+                return false;
             }
+            wakeIf(event);
             deleteScheduledBytes(id);
             // A final upload still waiting for this partial can never complete.
             for (String finalId : repository.findFinalsWaitingOn(id)) {
-                if (repository.deleteAndScheduleBytes(finalId, now)) {
+                OutboxEvent finalEvent = hooks.sends(HookType.POST_TERMINATE)
+                        ? repository.findRecord(finalId).map(f -> outboxEvent(HookType.POST_TERMINATE, f, request))
+                                .orElse(null)
+                        : null;
+                if (repository.deleteAndScheduleBytes(finalId, now, finalEvent)) {
+                    wakeIf(finalEvent);
                     deleteScheduledBytes(finalId);
                 }
             }
         }
         metrics.terminated();
-        events.publish(new UploadTerminated(id, upload.owner()));
+        events.publish(new UploadTerminated(info(upload), request));
+        return true;
     }
 
     // ---- expiration ----
@@ -722,7 +827,7 @@ public class UploadService {
      */
     public boolean expire(String id) {
         Instant now = clock.instant();
-        String owner;
+        UploadRecord expired;
         UploadLock lock;
         try {
             lock = locks.tryAcquire(id);
@@ -737,10 +842,12 @@ public class UploadService {
             if (upload == null || upload.expiredAt() != null || !upload.expiredAt(now)) {
                 return false;
             }
-            owner = upload.owner();
-            if (!repository.expireAndScheduleBytes(id, now)) {
+            expired = upload;
+            OutboxEvent event = outboxEvent(HookType.POST_EXPIRE, upload, RequestInfo.NONE);
+            if (!repository.expireAndScheduleBytes(id, now, event)) {
                 return false;
             }
+            wakeIf(event);
             deleteScheduledBytes(id);
             for (String finalId : repository.findFinalsWaitingOn(id)) {
                 if (repository.expireNowAndScheduleBytes(finalId, now)) {
@@ -749,7 +856,7 @@ public class UploadService {
             }
         }
         metrics.expired();
-        events.publish(new UploadExpired(id, owner));
+        events.publish(new UploadExpired(info(expired)));
         return true;
     }
 
@@ -806,6 +913,52 @@ public class UploadService {
 
     public boolean draining() {
         return draining;
+    }
+
+    // ---- hooks ----
+
+    /** What hooks see of an upload. */
+    UploadInfo info(UploadRecord upload) {
+        return new UploadInfo(upload.id(), upload.length(), upload.offset(), upload.metadata(), upload.isPartial(),
+                upload.isFinal(), upload.concatParts(), upload.owner(), location(upload.id()), upload.createdAt(),
+                upload.expiresAt(), upload.finishedAt());
+    }
+
+    private Map<String, String> location(String id) {
+        return storage instanceof LocatableStorage locatable ? locatable.location(id) : Map.of();
+    }
+
+    /** The outbox row reporting {@code type} for {@code upload}, or null when the HTTP hook does not take it. */
+    OutboxEvent outboxEvent(HookType type, UploadRecord upload, RequestInfo request) {
+        if (!hooks.sends(type)) {
+            // Without HTTP hooks for this type, the commit path builds no snapshot.
+            return null;
+        }
+        String body = hooks.outboxBody(type, info(upload), request);
+        return body == null ? null : new OutboxEvent(upload.id(), type.wireName(), body);
+    }
+
+    /** An event was committed: the outbox delivers it now rather than at its next poll. */
+    void wakeIf(OutboxEvent event) {
+        if (event != null) {
+            outbox.wake();
+        }
+    }
+
+    private static void addIfSent(List<OutboxEvent> events, OutboxEvent event) {
+        if (event != null) {
+            events.add(event);
+        }
+    }
+
+    private void preAccess(UploadRecord upload, Caller caller) {
+        if (hooks.hasPreAccess()) {
+            hooks.preAccess(new HookEvent(HookType.PRE_ACCESS, info(upload), caller.request()));
+        }
+    }
+
+    Hooks hooks() {
+        return hooks;
     }
 
     // ---- helpers ----

@@ -1,6 +1,7 @@
 package io.resumableupload.api;
 
 import static io.resumableupload.support.Tus.tus;
+import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -74,6 +75,27 @@ class ChecksumTest {
     void a_checksummed_creation_with_upload_that_mismatches_leaves_nothing() {
         tus().header("Upload-Length", 10).header("Upload-Checksum", checksum(ChecksumAlgorithm.MD5, new byte[3]))
                 .contentType(Tus.OFFSET_STREAM).body(new byte[10]).post("/files").then().statusCode(460);
+    }
+
+    /**
+     * Issue 7 item 18: a digest that decodes but has the wrong length for its algorithm can never match: 460 like any
+     * other mismatch, nothing stored (400 stays for malformed headers and unsupported algorithms).
+     */
+    @Test
+    void a_digest_of_the_wrong_length_is_a_mismatch() {
+        byte[] data = Tus.randomBytes(100, 4);
+        String path = Tus.create(data.length);
+        String sha256OfSha1Length = "sha256 " + Base64.getEncoder().encodeToString(ChecksumAlgorithm.SHA1.newDigest()
+                .digest(data));
+        for (String header : new String[] { "sha1 AAAA", sha256OfSha1Length }) {
+            tus().header("Upload-Offset", 0).header("Upload-Checksum", header).contentType(Tus.OFFSET_STREAM).body(data)
+                    .patch(path).then().statusCode(460).body(startsWith("ERR_CHECKSUM_MISMATCH"));
+            assertEquals(0, Tus.offset(path));
+        }
+        tus().header("Upload-Length", 10).header("Upload-Checksum", "md5 AAAA").contentType(Tus.OFFSET_STREAM)
+                .body(new byte[10]).post("/files").then().statusCode(460).header("Location", nullValue());
+        Tus.patch(path, 0, data).then().statusCode(204);
+        assertArrayEquals(data, Tus.download(path));
     }
 
     /** RELIABILITY B13: a checksummed PATCH cut off halfway appends nothing. */

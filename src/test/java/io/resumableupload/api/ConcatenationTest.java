@@ -1,6 +1,7 @@
 package io.resumableupload.api;
 
 import static io.resumableupload.support.Tus.tus;
+import static org.hamcrest.Matchers.containsString;
 import static org.hamcrest.Matchers.nullValue;
 import static org.hamcrest.Matchers.startsWith;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -10,6 +11,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
 import java.util.List;
 
 import jakarta.inject.Inject;
@@ -200,6 +202,41 @@ class ConcatenationTest {
             assertFalse(repository.findUnfinishedFinals(10_000).contains(Tus.idOf(fin)), "the reaper would retry it");
             assertEquals(List.of(), log.withStackTraces().stream().map(r -> r.getMessage()).toList());
         }
+    }
+
+    /**
+     * Issue 7 item 10: one final names at most tus.concatenation.max-partials (100) partial uploads, repeats counted,
+     * so one request cannot make the server copy a partial hundreds of times. Beyond: 400, nothing created.
+     */
+    @Test
+    void a_final_naming_more_than_max_partials_is_400_and_creates_nothing() {
+        byte[] a = Tus.randomBytes(10, 8);
+        String pa = partial(a.length);
+        Tus.patch(pa, 0, a).then().statusCode(204);
+        long rows = repository.count();
+        tus().header("Upload-Concat", "final;" + String.join(" ", Collections.nCopies(101, pa))).post("/files").then()
+                .statusCode(400).body(startsWith("ERR_TOO_MANY_PARTIALS"))
+                .body(containsString("101")).body(containsString("tus.concatenation.max-partials (100)"));
+        assertEquals(rows, repository.count());
+
+        String atTheLimit = "final;" + String.join(" ", Collections.nCopies(100, pa));
+        String fin = Tus.pathOf(tus().header("Upload-Concat", atTheLimit).post("/files").then().statusCode(201)
+                .extract().header("Location"));
+        Tus.head(fin).then().statusCode(200).header("Upload-Offset", "1000").header("Upload-Concat", atTheLimit);
+    }
+
+    /** Issue 7 item 19: the 201 of a POST with Upload-Concat echoes it, as HEAD does. */
+    @Test
+    void the_201_echoes_upload_concat() {
+        tus().header("Upload-Concat", "partial").header("Upload-Length", 3).post("/files").then().statusCode(201)
+                .header("Upload-Concat", "partial");
+        String pa = Tus.pathOf(tus().header("Upload-Concat", "partial").header("Upload-Length", 3)
+                .contentType(Tus.OFFSET_STREAM).body(new byte[3]).post("/files").then().statusCode(201)
+                .header("Upload-Concat", "partial").header("Upload-Offset", "3").extract().header("Location"));
+        String pb = partial(2);
+        String list = "final;" + pa + " " + pb;
+        tus().header("Upload-Concat", list).post("/files").then().statusCode(201).header("Upload-Concat", list);
+        tus().header("Upload-Length", 3).post("/files").then().statusCode(201).header("Upload-Concat", nullValue());
     }
 
     /** Deletes an upload's bytes behind the server's back. */

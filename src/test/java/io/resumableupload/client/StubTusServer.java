@@ -78,7 +78,7 @@ final class StubTusServer implements AutoCloseable {
             case "OPTIONS" -> {
                 exchange.getResponseHeaders().set("Tus-Version", "1.0.0");
                 exchange.getResponseHeaders().set("Tus-Extension", "creation,creation-defer-length");
-                respond(exchange, 204);
+                respond(exchange, 200);
             }
             case "POST" -> {
                 String id = "u" + ids.incrementAndGet();

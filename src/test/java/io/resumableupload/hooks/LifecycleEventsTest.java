@@ -96,7 +96,7 @@ class LifecycleEventsTest {
         }
 
         void onFinished(@Observes @Priority(1) UploadFinished event) {
-            UploadRecord upload = event.upload();
+            UploadInfo upload = event.upload();
             if (!explodes(upload)) {
                 return;
             }
@@ -120,7 +120,7 @@ class LifecycleEventsTest {
             }
         }
 
-        private static boolean explodes(UploadRecord upload) {
+        private static boolean explodes(UploadInfo upload) {
             return "yes".equals(upload.metadata().get("explode"));
         }
     }

@@ -156,7 +156,7 @@ class CommandLineIT {
                 }
             }
             assertTrue(options != null, "serve did not answer; see " + log);
-            assertEquals(204, options.statusCode());
+            assertEquals(200, options.statusCode());
             assertEquals("5242880", options.headers().firstValue("Tus-Max-Size").orElseThrow());
             assertEquals("sha256", options.headers().firstValue("Tus-Checksum-Algorithm").orElseThrow());
 

@@ -1,6 +1,7 @@
 package io.resumableupload.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.charset.StandardCharsets;
@@ -33,7 +34,7 @@ class UploadChecksumTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = { "sha1", "sha1 ", " sha1 AAAA", "sha1 not base64!", "sha1 AAAA", "sha1 a b" })
+    @ValueSource(strings = { "sha1", "sha1 ", " sha1 AAAA", "sha1 not base64!", "sha1 a b" })
     void malformed_headers_are_invalid(String raw) {
         assertEquals(TusError.INVALID_CHECKSUM, assertThrows(TusException.class, () -> UploadChecksum.parse(raw, ALL)).error());
     }
@@ -42,5 +43,13 @@ class UploadChecksumTest {
     void a_disabled_algorithm_is_unsupported() {
         assertEquals(TusError.UNSUPPORTED_CHECKSUM_ALGORITHM, assertThrows(TusException.class,
                 () -> UploadChecksum.parse("md5 XUFAKrxLKna5cZ2REBfFkg==", EnumSet.of(ChecksumAlgorithm.SHA1))).error());
+    }
+
+    /** Issue 7 item 18: a digest of the wrong length is well-formed; it parses and can never match (460, not 400). */
+    @ParameterizedTest
+    @ValueSource(strings = { "sha1 AAAA", "sha256 qvTGHdzF6KLavt4PO0gs2a6pQ00=" })
+    void a_digest_of_the_wrong_length_parses(String raw) {
+        UploadChecksum checksum = UploadChecksum.parse(raw, ALL);
+        assertNotEquals(checksum.algorithm().newDigest().getDigestLength(), checksum.expectedDigest().length);
     }
 }

@@ -14,19 +14,22 @@ import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+import java.util.Map;
 
 import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
 import io.resumableupload.storage.FreeSpaceReporting;
 import io.resumableupload.storage.LocalFileStorage;
+import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.StorageFullException;
 import io.resumableupload.storage.StorageUnavailableException;
 import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
 
 /** Uploads as files in one directory: {@code <directory>/<id>}. */
-public final class FileSystemStorage implements UploadStorage, ConcatenatingStorage, LocalFileStorage, FreeSpaceReporting {
+public final class FileSystemStorage
+        implements UploadStorage, ConcatenatingStorage, LocalFileStorage, FreeSpaceReporting, LocatableStorage {
 
     /** How many bytes an append writes between two looks at the free space (when a minimum is set). */
     static final long SPACE_CHECK_INTERVAL = 1024 * 1024;
@@ -65,6 +68,11 @@ public final class FileSystemStorage implements UploadStorage, ConcatenatingStor
         }
         this.usableSpace = usableSpace;
         this.directorySync = new DirectorySync(this.directory);
+    }
+
+    @Override
+    public Map<String, String> location(String uploadId) {
+        return Map.of("Type", "filestore", "Path", fileOf(uploadId).toString());
     }
 
     @Override

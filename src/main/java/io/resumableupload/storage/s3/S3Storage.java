@@ -32,7 +32,9 @@ import io.resumableupload.protocol.DownloadHeaders;
 import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
+import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.PresigningStorage;
+import io.resumableupload.storage.Spool;
 import io.resumableupload.storage.StorageUnavailableException;
 import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
@@ -55,7 +57,7 @@ import software.amazon.awssdk.services.s3.presigner.S3Presigner;
  * than a part parked as {@code <prefix><id>.tail.<end offset>}; part ETags and tails recorded in PostgreSQL
  * ({@link S3State}). The layout and every invariant are in the package documentation.
  */
-public final class S3Storage implements UploadStorage, ConcatenatingStorage, PresigningStorage {
+public final class S3Storage implements UploadStorage, ConcatenatingStorage, PresigningStorage, LocatableStorage {
 
     private static final Logger LOG = Logger.getLogger(S3Storage.class);
 
@@ -104,6 +106,11 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
     }
 
     // ---- keys ----
+
+    @Override
+    public Map<String, String> location(String uploadId) {
+        return Map.of("Type", "s3store", "Bucket", settings.bucket(), "Key", key(uploadId));
+    }
 
     String key(String uploadId) {
         if (!UploadIds.isValid(uploadId)) {

@@ -1,4 +1,4 @@
-package io.resumableupload.storage.s3;
+package io.resumableupload.storage;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,33 +9,34 @@ import java.nio.file.StandardOpenOption;
 import java.util.UUID;
 
 /**
- * One part being received, on local disk. The file is created with {@code DELETE_ON_CLOSE}, which on Linux and
+ * One part (S3) or block (Azure) being received, on local disk. The file is created with {@code DELETE_ON_CLOSE}, which on
+ * Linux and
  * macOS unlinks it right after it is opened: it has no name from then on, so nothing is left in the spool directory
  * after the append ends, whichever way it ends (an exception, a closed sink, kill -9 of the process).
  */
-final class Spool implements AutoCloseable {
+public final class Spool implements AutoCloseable {
 
     private final FileChannel channel;
     private long size;
 
-    Spool(Path directory) throws IOException {
+    public Spool(Path directory) throws IOException {
         this.channel = FileChannel.open(directory.resolve("tus-spool-" + UUID.randomUUID()), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.READ, StandardOpenOption.WRITE, StandardOpenOption.DELETE_ON_CLOSE);
     }
 
-    long size() {
+    public long size() {
         return size;
     }
 
     /** Appends all remaining bytes of {@code buffer}. */
-    void write(ByteBuffer buffer) throws IOException {
+    public void write(ByteBuffer buffer) throws IOException {
         while (buffer.hasRemaining()) {
             size += channel.write(buffer, size);
         }
     }
 
     /** Appends everything {@code in} holds; returns the number of bytes. */
-    long writeFrom(InputStream in) throws IOException {
+    public long writeFrom(InputStream in) throws IOException {
         byte[] chunk = new byte[64 * 1024];
         long total = 0;
         for (int n; (n = in.read(chunk)) >= 0;) {
@@ -46,16 +47,40 @@ final class Spool implements AutoCloseable {
     }
 
     /** Empties the spool for the next part (the file keeps its pages until overwritten: no allocation churn). */
-    void clear() throws IOException {
+    public void clear() throws IOException {
         size = 0;
         channel.truncate(0);
     }
 
-    /** A fresh stream over the spool's content; each call starts at the beginning (so a request can be retried). */
-    InputStream newInputStream() {
+    /**
+     * A fresh stream over the spool's content; each call starts at the beginning (so a request can be retried). It
+     * supports mark and reset, which is how the Azure SDK replays a body on a retry.
+     */
+    public InputStream newInputStream() {
         long end = size;
         return new InputStream() {
             private long position;
+            private long marked;
+
+            @Override
+            public boolean markSupported() {
+                return true;
+            }
+
+            @Override
+            public synchronized void mark(int readLimit) {
+                marked = position;
+            }
+
+            @Override
+            public synchronized void reset() {
+                position = marked;
+            }
+
+            @Override
+            public int available() {
+                return (int) Math.min(Integer.MAX_VALUE, end - position);
+            }
 
             @Override
             public int read() throws IOException {

@@ -1,0 +1,35 @@
+/**
+ * The Azure Blob backend ({@code tus.storage.backend=azure}): block blobs, through {@code azure-storage-blob} with the
+ * JDK's HttpClient transport.
+ *
+ * <p>
+ * <b>Layout.</b> One upload is one block blob, {@code <prefix><id>}, of contiguous blocks of at most {@code B} bytes,
+ * where the block size {@code B} is fixed at the first byte: {@code tus.storage.azure.block-size},
+ * raised (in whole MiB) to {@code ceil(length / 50000)}, or {@code ceil(tus.max-size / 50000)} while deferred, so no
+ * upload needs more than Azure's 50,000 committed blocks. A block's id is its start offset
+ * ({@code base64("%020d")}): ids of one blob all have the same length, as Azure requires, and a block staged again
+ * under its id replaces the earlier version at the next commit.
+ *
+ * <p>
+ * <b>Durability.</b> A byte counts only once a committed block list holds it. Staged blocks are not durable (Azure
+ * drops uncommitted blocks after a week idle, and every successful commit discards the uncommitted blocks it does not
+ * name), so an append commits at every checkpoint and at the end of every PATCH, and staging never overlaps a commit.
+ * Commits are conditional on the blob's ETag as the append last saw it ({@code If-None-Match: *} before the first),
+ * so an append that lost its lock cannot replace a newer append's list.
+ *
+ * <p>
+ * <b>Resuming at the committed offset {@code C}.</b> The committed list is read; the blocks wholly below {@code C}
+ * are kept, the bytes of a block {@code C} falls in are read back (at most {@code B}, conditional on the same ETag) and
+ * staged again with what follows. A short block ending at {@code C} (where the last PATCH ended) is kept as it is while
+ * the blocks the rest of the upload may need still fit within 50,000, else it is read back and refilled. Anything beyond
+ * {@code C} drops out of the next commit. This is
+ * also how an append after a {@code finish} whose compare-and-set never happened works: {@code finish} only checks the
+ * blob's size, since every commit already made the blob the upload.
+ *
+ * <p>
+ * <b>State in PostgreSQL</b> (V6: {@code azure_upload}): the Content-Type (every Put Block List sets it again) and
+ * the block size; the row is also how {@link io.resumableupload.storage.azure.AzureReclaimer} finds blobs whose upload
+ * row is gone. Concatenation stages each partial with Put Block From URL and a one-hour read SAS (account key, or a
+ * user delegation key under Entra ID), so private containers work; downloads can redirect to a SAS URL.
+ */
+package io.resumableupload.storage.azure;

@@ -1,0 +1,17 @@
+package io.resumableupload.api;
+
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.TestProfile;
+import io.resumableupload.support.AzureProfile;
+import io.resumableupload.support.Azurite;
+
+/** {@link ConcatenationTest} with the Azure backend (Put Block From URL, with a SAS: the container is private). */
+@QuarkusTest
+@TestProfile(AzureProfile.class)
+class AzureConcatenationTest extends ConcatenationTest {
+
+    @Override
+    void loseStoredBytes(String id) {
+        Azurite.shared().container().getBlobClient(AzureProfile.PREFIX + id).delete();
+    }
+}

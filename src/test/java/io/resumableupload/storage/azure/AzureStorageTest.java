@@ -1,0 +1,253 @@
+package io.resumableupload.storage.azure;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import com.azure.storage.blob.models.BlobStorageException;
+import com.azure.storage.blob.models.Block;
+import com.azure.storage.blob.models.BlockListType;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.storage.AppendSink;
+import io.resumableupload.storage.UploadStorage;
+import io.resumableupload.storage.UploadStorageContract;
+import io.resumableupload.support.Azurite;
+
+/**
+ * The Azure backend runs the storage contract against Azurite, with small blocks (256 KiB) and its state in the test
+ * database; every {@link #storage()} is a new client and backend, as after a restart.
+ */
+@QuarkusTest
+class AzureStorageTest extends UploadStorageContract {
+
+    private static final String PREFIX = "contract/";
+    private static final Path SPOOL = Path.of("target/azure-contract-spool");
+    private static final int BLOCK = 256 * 1024;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Override
+    protected UploadStorage storage() throws Exception {
+        return backend(BLOCK, 64L << 20);
+    }
+
+    AzureStorage backend(long blockSize, long maxSize) throws Exception {
+        Files.createDirectories(SPOOL);
+        AzureClients clients = new AzureClients(Optional.of(Azurite.shared().connectionString()), Optional.empty(), 3);
+        return new AzureStorage(clients.container(Azurite.CONTAINER), clients.sharedKey(), dataSource,
+                new AzureStorage.Settings(Azurite.CONTAINER, PREFIX, blockSize, maxSize, SPOOL, Duration.ofSeconds(2)));
+    }
+
+    @Override
+    protected int partSize() {
+        return BLOCK;
+    }
+
+    @Override
+    protected void assertNothingStored(String uploadId) throws Exception {
+        assertEquals(List.of(), Azurite.shared().blobs(PREFIX + uploadId));
+        assertEquals(0, count("SELECT count(*) FROM azure_upload WHERE upload_id = ?", uploadId));
+    }
+
+    @Override
+    protected void assertScratchSpaceEmpty() throws Exception {
+        try (var files = Files.list(SPOOL)) {
+            assertEquals(List.of(), files.toList(), "files left in the spool directory");
+        }
+    }
+
+    private List<Block> committedBlocks(String id) {
+        try {
+            return Azurite.shared().container().getBlobClient(PREFIX + id).getBlockBlobClient()
+                    .listBlocks(BlockListType.COMMITTED).getCommittedBlocks();
+        } catch (BlobStorageException e) {
+            assertEquals(404, e.getStatusCode());
+            return List.of();
+        }
+    }
+
+    /** 50,000 blocks at most: the block size grows with the length, or with the maximum size while it is deferred. */
+    @Test
+    void block_sizes_keep_every_upload_within_fifty_thousand_blocks() throws Exception {
+        AzureStorage storage = backend(BLOCK, 64L << 20);
+        assertEquals(BLOCK, storage.blockSizeFor(0L));
+        assertEquals(BLOCK, storage.blockSizeFor(50_000L * BLOCK));
+        long huge = 5L * 1024 * 1024 * 1024 * 1024;
+        long block = storage.blockSizeFor(huge);
+        assertTrue(AzureStorage.ceilDiv(huge, block) <= 50_000);
+        assertEquals(0, block % (1024 * 1024));
+        // Deferred: sized from tus.max-size.
+        assertEquals(BLOCK, storage.blockSizeFor(null));
+        AzureStorage large = backend(BLOCK, 1L << 40);
+        assertEquals(21L << 20, large.blockSizeFor(null));
+        assertThrows(IllegalArgumentException.class, () -> backend(BLOCK, 50_000L * 4000 * 1024 * 1024 + 1));
+    }
+
+    /**
+     * Block ids name start offsets; a short block a PATCH left is kept while the upload's remaining blocks fit within
+     * 50,000, and the block a committed offset falls in is staged again.
+     */
+    @Test
+    void blocks_are_named_after_their_offsets_and_short_blocks_stay_while_the_limit_allows() throws Exception {
+        String id = create();
+        byte[] data = bytes(3 * BLOCK);
+        long committed = 0;
+        for (int size : new int[] { 1000, 1000, BLOCK, BLOCK + 5000 }) {
+            committed = append(storage(), id, committed, null, data, (int) committed, size);
+        }
+        List<Block> blocks = committedBlocks(id);
+        assertEquals(List.of(AzureStorage.blockId(0), AzureStorage.blockId(1000), AzureStorage.blockId(2000),
+                AzureStorage.blockId(2000 + BLOCK), AzureStorage.blockId(2000 + 2L * BLOCK)),
+                blocks.stream().map(Block::getName).toList());
+        assertEquals(List.of(1000L, 1000L, (long) BLOCK, (long) BLOCK, 5000L),
+                blocks.stream().map(Block::getSizeLong).toList());
+        // A committed offset inside a block (its last 2000 bytes never counted): that block is read back up to the
+        // offset and staged again under its id with the new bytes.
+        committed -= 2000;
+        try (AppendSink sink = storage().openAppend(id, committed, null)) {
+            sink.write(new ByteBuffer[] { ByteBuffer.wrap(data, (int) committed, 3000) });
+            assertEquals(committed + 3000, sink.sync());
+        }
+        blocks = committedBlocks(id);
+        assertEquals(AzureStorage.blockId(2000 + 2L * BLOCK), blocks.get(blocks.size() - 1).getName());
+        assertEquals(6000L, blocks.get(blocks.size() - 1).getSizeLong());
+        assertEquals(5, blocks.size());
+        storage().delete(id);
+        assertNothingStored(id);
+    }
+
+    /** Staged blocks count only once a block list holding them is committed; a checkpoint commits them. */
+    @Test
+    void staged_blocks_are_not_durable_until_a_checkpoint_commits_them() throws Exception {
+        String id = create();
+        byte[] data = bytes(2 * BLOCK + 10);
+        try (AppendSink sink = storage().openAppend(id, 0, (long) data.length)) {
+            sink.write(new ByteBuffer[] { ByteBuffer.wrap(data, 0, 2 * BLOCK + 10) });
+            assertEquals(List.of(), committedBlocks(id));
+            assertEquals(2L * BLOCK, sink.checkpoint());
+            assertEquals(2, committedBlocks(id).size());
+        }
+        storage().delete(id);
+        assertNothingStored(id);
+    }
+
+    /**
+     * A commit discards every uncommitted block it does not name: checkpoints running alongside writes must not lose a
+     * block staged meanwhile (they did, as 400 InvalidBlockList at the next commit, before staging excluded commits).
+     */
+    @Test
+    void checkpoints_alongside_writes_lose_no_block() throws Exception {
+        String id = create();
+        byte[] data = bytes(12 * BLOCK + 77);
+        try (AppendSink sink = storage().openAppend(id, 0, (long) data.length)) {
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            java.util.concurrent.CompletableFuture<Void> checkpoints = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                while (!done.get()) {
+                    try {
+                        sink.checkpoint();
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }
+            });
+            for (int at = 0; at < data.length; at += 40_000) {
+                sink.write(new ByteBuffer[] { ByteBuffer.wrap(data, at, Math.min(40_000, data.length - at)) });
+            }
+            done.set(true);
+            checkpoints.get();
+            assertEquals(data.length, sink.sync());
+        }
+        finishAndCheck(id, data);
+        storage().delete(id);
+    }
+
+    /** Two appends on one upload (a lock that was lost): the older one cannot commit over the newer one's list. */
+    @Test
+    void an_append_whose_blob_changed_underneath_cannot_commit() throws Exception {
+        String id = create();
+        byte[] data = bytes(3000);
+        long committed = append(storage(), id, 0, null, data, 0, 1000);
+        AppendSink stale = storage().openAppend(id, committed, null);
+        append(storage(), id, committed, null, data, 1000, 1000);
+        stale.write(new ByteBuffer[] { ByteBuffer.wrap(new byte[500]) });
+        IOException refused = assertThrows(IOException.class, stale::sync);
+        assertTrue(refused.getMessage().contains("another append"), refused.getMessage());
+        stale.close();
+        assertEquals(2000, Azurite.shared().container().getBlobClient(PREFIX + id).getProperties().getBlobSize());
+        storage().delete(id);
+        assertNothingStored(id);
+    }
+
+    @Test
+    void the_finished_blob_has_the_uploads_content_type_and_a_sas_url_serves_it() throws Exception {
+        AzureStorage storage = backend(BLOCK, 64L << 20);
+        String id = newId();
+        storage.create(id, "image/png");
+        byte[] data = bytes(BLOCK + 10);
+        append(storage, id, 0, (long) data.length, data, 0, data.length);
+        storage.finish(id, data.length);
+        assertEquals("image/png", Azurite.shared().container().getBlobClient(PREFIX + id).getProperties().getContentType());
+
+        URI url = storage.presignDownload(id, "image/png", "attachment; filename=\"a.png\"", Duration.ofMinutes(1));
+        HttpResponse<byte[]> got = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(url).header("Range", "bytes=0-99").build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertEquals(206, got.statusCode());
+        assertEquals(100, got.body().length);
+        assertEquals("attachment; filename=\"a.png\"", got.headers().firstValue("Content-Disposition").orElseThrow());
+        HttpResponse<byte[]> unsigned = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create(url.toString().replaceFirst("\\?.*", ""))).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertTrue(unsigned.statusCode() >= 400, "the container is private: " + unsigned.statusCode());
+        storage.delete(id);
+    }
+
+    /** Blobs whose upload row is gone (a deletion while Azure was down, a crash during creation) are reclaimed. */
+    @Test
+    void blobs_of_uploads_without_a_row_are_reclaimed() throws Exception {
+        AzureStorage storage = backend(BLOCK, 64L << 20);
+        String id = newId();
+        storage.create(id, "application/octet-stream");
+        byte[] data = bytes(BLOCK + 100);
+        append(storage, id, 0, null, data, 0, data.length);
+        try (Connection c = dataSource.getConnection();
+                PreparedStatement s = c.prepareStatement(
+                        "UPDATE azure_upload SET created_at = now() - interval '2 hours' WHERE upload_id = ?")) {
+            s.setString(1, id);
+            s.executeUpdate();
+        }
+        assertTrue(storage.reclaimOrphans(Duration.ofHours(1)) >= 1);
+        assertNothingStored(id);
+    }
+
+    private long count(String sql, String id) throws Exception {
+        try (Connection c = dataSource.getConnection(); PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, id);
+            try (ResultSet row = s.executeQuery()) {
+                row.next();
+                return row.getLong(1);
+            }
+        }
+    }
+}
