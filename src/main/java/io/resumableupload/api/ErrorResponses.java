@@ -20,7 +20,7 @@ public class ErrorResponses {
     }
 
     /**
-     * @param request the request, to decide whether the connection must close (a body that was not read)
+     * @param request the request, to decide whether the connection must close (a body that was not read); may be null
      */
     public Response of(TusError error, String detail, HttpServerRequest request) {
         metrics.error(error.code(), error.status());
@@ -33,11 +33,24 @@ public class ErrorResponses {
         if (challenge != null) {
             response.header("WWW-Authenticate", challenge);
         }
-        if (request != null && !request.isEnded()) {
-            // The body was not (fully) read; closing beats reading possibly gigabytes only to discard them.
+        if (request != null && bodyLeftUnread(request)) {
+            // Closing beats reading possibly gigabytes only to discard them; ConnectionClose makes it happen.
             response.header("Connection", "close");
         }
         return response.build();
+    }
+
+    /**
+     * The request announced a body that was not (fully) read. A request without a body never counts: Quarkus hands
+     * requests over paused, so {@link HttpServerRequest#isEnded()} is false for them too, and a 404 on a HEAD must not
+     * cost the client its connection.
+     */
+    private static boolean bodyLeftUnread(HttpServerRequest request) {
+        if (request.isEnded()) {
+            return false;
+        }
+        String length = request.getHeader("Content-Length");
+        return request.getHeader("Transfer-Encoding") != null || (length != null && !length.strip().equals("0"));
     }
 
     /** The RFC 6750 challenge of an authentication error, else null. */

@@ -55,6 +55,7 @@ import io.resumableupload.upload.UploadService;
 import io.smallrye.common.annotation.Blocking;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.SocketAddress;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The TUS verbs. Header parsing and response building live here; every protocol decision is in
@@ -116,7 +117,7 @@ public class TusResource {
 
     @POST
     @Blocking
-    public CompletionStage<Response> create(@Context HttpServerRequest request) {
+    public CompletionStage<Response> create(@Context HttpServerRequest request, @Context RoutingContext routing) {
         Caller caller = authenticator.authenticate(request, Authenticator.Purpose.CREATE).withRequest(requestInfo(request));
         // Before anything is created: a request we could not give a URL must change nothing.
         String collectionUrl = urls.collectionUrl(request);
@@ -139,7 +140,7 @@ public class TusResource {
             return CompletableFuture.completedFuture(response.build());
         }
         UploadChecksum checksum = parseChecksum(request);
-        return uploads.createWithBody(command, checksum, contentLength, new RequestBody(request)).thenApply(created -> {
+        return uploads.createWithBody(command, checksum, contentLength, new RequestBody(routing)).thenApply(created -> {
             AppendOutcome append = created.append();
             if (created.discarded()) {
                 return errors.of(append.error(), append.detail(), request);
@@ -237,7 +238,8 @@ public class TusResource {
     @PATCH
     @Path("{id}")
     @Blocking
-    public CompletionStage<Response> patch(@PathParam("id") String id, @Context HttpServerRequest request) {
+    public CompletionStage<Response> patch(@PathParam("id") String id, @Context HttpServerRequest request,
+            @Context RoutingContext routing) {
         Caller caller = access(request);
         if (!isOffsetStream(request.getHeader("Content-Type"))) {
             throw new TusException(TusError.INVALID_CONTENT_TYPE);
@@ -248,7 +250,7 @@ public class TusResource {
         Long declaredLength = lengthHeader == null ? null
                 : HeaderValues.requireNonNegativeLong(TusHeaders.UPLOAD_LENGTH, lengthHeader, TusError.INVALID_UPLOAD_LENGTH);
         AppendCommand command = new AppendCommand(offset, declaredLength, parseChecksum(request), contentLength(request));
-        return uploads.append(id, caller, command, new RequestBody(request)).thenApply(outcome -> {
+        return uploads.append(id, caller, command, new RequestBody(routing)).thenApply(outcome -> {
             if (!outcome.complete()) {
                 return errors.of(outcome.error(), outcome.detail(), request);
             }

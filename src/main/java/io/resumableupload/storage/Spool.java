@@ -45,7 +45,7 @@ public final class Spool implements AutoCloseable {
      * A stream of the first {@code end} bytes that waits for bytes not written yet: a part uploads while it is
      * received. It fails once {@link #abandon(long)} ends {@code startEpoch} before {@code end} bytes were written.
      */
-    InputStream growingInputStream(long end, long startEpoch) {
+    public InputStream growingInputStream(long end, long startEpoch) {
         return new InputStream() {
             private long position;
 
@@ -87,7 +87,7 @@ public final class Spool implements AutoCloseable {
         return size;
     }
 
-    synchronized long epoch() {
+    public synchronized long epoch() {
         return epoch;
     }
 
@@ -95,7 +95,7 @@ public final class Spool implements AutoCloseable {
      * Makes the {@link #growingInputStream}s opened in epoch {@code streamEpoch} fail instead of waiting for bytes
      * that will not come; later ones are not affected.
      */
-    synchronized void abandon(long streamEpoch) {
+    public synchronized void abandon(long streamEpoch) {
         if (epoch == streamEpoch) {
             epoch++;
         }

@@ -27,15 +27,24 @@ import io.vertx.core.buffer.Buffer;
  * One append: streams a request body into storage and advances the offset, holding the upload's lock.
  *
  * <p>
- * Threads: every field marked "event loop" is read and written only on the request's event loop, so the state
- * machine needs no locks. Storage work (write, fsync, the offset compare-and-set) runs on a worker, one job at a
+ * Threads: the fields marked "event loop" are the state machine's; every method that reads or writes them holds
+ * this object's monitor. They are meant to run on the request's event loop, but the body's callbacks come on the
+ * connection's thread and job completions on the context's, and a PATCH on S3 once ran two writes at once (the
+ * last bytes of a body were never stored): the monitor makes the order not depend on which thread calls. Storage work (write,
+ * fsync, the offset compare-and-set) runs on a worker, one job at a
  * time; while a job runs, chunks queue up to {@code maxBufferedBytes}, then the request is paused (back-pressure).
  * No thread ever waits for the client.
  *
  * <p>
  * Durability order [DESIGN §3]: write, then {@link AppendSink#sync()}, then compare-and-set the offset, then
  * answer. A stop for any reason (a newer request for the upload, idle timeout, shutdown, a client that went away)
- * stores what arrived first. A request that is refused (a body longer than allowed) or fails stores nothing more.
+ * stores what arrived first. A client that went away (FIN or RST) ends the append at once, after the bytes its
+ * connection had already read: its lock and open file are released then, not at the idle timeout.
+ *
+ * <p>
+ * The idle timeout restarts only when {@value #IDLE_RESTART_BYTES} bytes arrived since it last did (or when reading
+ * resumes after back-pressure): a client dripping a byte now and then is cut near {@code tus.patch.idle-timeout}
+ * like a silent one. A request that is refused (a body longer than allowed) or fails stores nothing more.
  * A checksummed append is all-or-nothing: its bytes count only if the whole body arrived and the digest matches.
  *
  * <p>
@@ -46,6 +55,9 @@ import io.vertx.core.buffer.Buffer;
 final class AppendOperation {
 
     private static final Logger LOG = Logger.getLogger(AppendOperation.class);
+
+    /** Bytes that must arrive to restart the idle timeout: less is a drip, not progress. */
+    static final int IDLE_RESTART_BYTES = 1024;
 
     /** Why the operation stopped reading before the body ended. */
     enum Stop {
@@ -95,7 +107,13 @@ final class AppendOperation {
     private boolean paused;
     private boolean committing;
     private Stop stop;
-    private long lastActivityNanos = System.nanoTime();
+    private boolean clientGone;
+    /** When the idle timeout last restarted. */
+    private long idleSinceNanos = System.nanoTime();
+    /** Bytes received since then. */
+    private long bytesSinceIdleRestart;
+    /** When the last byte arrived (a release waits for a quiet moment). */
+    private long lastByteNanos = System.nanoTime();
     private long idleTimerId = -1;
     private boolean started;
     /** A newer request asked for the lock before reading started: drain once it starts. */
@@ -158,42 +176,47 @@ final class AppendOperation {
 
     /** Starts streaming; the stage completes once the outcome is committed and the lock released. */
     CompletionStage<AppendOutcome> start() {
-        context.runOnContext(ignored -> {
-            if (stop != null) {
-                // Asked to stop before the first byte: store nothing, answer now.
-                pump();
-                return;
-            }
-            // The sink may have taken a while to open (S3): the client was not idle meanwhile.
-            lastActivityNanos = System.nanoTime();
-            armIdleTimer(idleTimeoutNanos);
-            started = true;
-            body.start(new RequestBody.Listener() {
-                @Override
-                public void onData(Buffer chunk) {
-                    AppendOperation.this.onData(chunk);
-                }
+        context.runOnContext(ignored -> begin());
+        return outcome;
+    }
 
-                @Override
-                public void onEnd() {
+    /** On the request's context: installs the body handlers (or ends at once when stopped before reading). */
+    private synchronized void begin() {
+        if (stop != null) {
+            // Asked to stop before the first byte: store nothing, answer now.
+            pump();
+            return;
+        }
+        // The sink may have taken a while to open (S3): the client was not idle meanwhile.
+        lastByteNanos = System.nanoTime();
+        restartIdle(lastByteNanos);
+        armIdleTimer(idleTimeoutNanos);
+        started = true;
+        body.start(new RequestBody.Listener() {
+            @Override
+            public void onData(Buffer chunk) {
+                AppendOperation.this.onData(chunk);
+            }
+
+            @Override
+            public void onEnd() {
+                synchronized (AppendOperation.this) {
                     ended = true;
                     pump();
                 }
+            }
 
-                @Override
-                public void onClientGone(Throwable cause) {
-                    LOG.debugf("upload %s: client connection failed: %s", upload.id(), cause.toString());
-                    stop(Stop.CLIENT_GONE);
-                }
-            });
-            if (releaseRequested) {
-                // A newer request came while this one waited for the lock or opened storage. The bytes already
-                // on their way are the client's progress (a client cut off mid-body resumes from them), so they
-                // are read and stored first, as for a release that comes while reading.
-                drainThenStop(System.nanoTime() + releaseDrainNanos);
+            @Override
+            public void onClientGone(Throwable cause) {
+                AppendOperation.this.onClientGone(cause);
             }
         });
-        return outcome;
+        if (releaseRequested) {
+            // A newer request came while this one waited for the lock or opened storage. The bytes already
+            // on their way are the client's progress (a client cut off mid-body resumes from them), so they
+            // are read and stored first, as for a release that comes while reading.
+            drainThenStop(System.nanoTime() + releaseDrainNanos);
+        }
     }
 
     /**
@@ -202,15 +225,17 @@ final class AppendOperation {
      * {@code tus.patch.release-drain}.
      */
     void requestStop(Stop reason) {
-        context.runOnContext(ignored -> {
-            if (reason == Stop.RELEASE_REQUESTED && !started) {
-                releaseRequested = true;
-            } else if (reason == Stop.RELEASE_REQUESTED) {
-                drainThenStop(System.nanoTime() + releaseDrainNanos);
-            } else {
-                stop(reason);
-            }
-        });
+        context.runOnContext(ignored -> onStopRequested(reason));
+    }
+
+    private synchronized void onStopRequested(Stop reason) {
+        if (reason == Stop.RELEASE_REQUESTED && !started) {
+            releaseRequested = true;
+        } else if (reason == Stop.RELEASE_REQUESTED) {
+            drainThenStop(System.nanoTime() + releaseDrainNanos);
+        } else {
+            stop(reason);
+        }
     }
 
     private static final long QUIET_NANOS = 50_000_000L;
@@ -219,16 +244,16 @@ final class AppendOperation {
      * Keeps reading until no byte came for 50 ms, or the deadline passes, then stops for the release. While a write
      * runs, reading may be paused (back-pressure): that quiet is ours, not the client's, so it does not count.
      */
-    private void drainThenStop(long deadline) {
+    private synchronized void drainThenStop(long deadline) {
         if (stop != null || committing || ended) {
             return;
         }
         long now = System.nanoTime();
-        if ((!writing && now - lastActivityNanos >= QUIET_NANOS) || now >= deadline) {
+        if ((!writing && now - lastByteNanos >= QUIET_NANOS) || now >= deadline) {
             stop(Stop.RELEASE_REQUESTED);
             return;
         }
-        long wait = Math.min(writing ? QUIET_NANOS : QUIET_NANOS - (now - lastActivityNanos), deadline - now);
+        long wait = Math.min(writing ? QUIET_NANOS : QUIET_NANOS - (now - lastByteNanos), deadline - now);
         context.owner().setTimer(Math.max(1, wait / 1_000_000), id -> drainThenStop(deadline));
     }
 
@@ -238,11 +263,16 @@ final class AppendOperation {
 
     // ---- event loop ----
 
-    private void onData(Buffer chunk) {
+    private synchronized void onData(Buffer chunk) {
         if (stop != null || committing) {
             return;
         }
-        lastActivityNanos = System.nanoTime();
+        long now = System.nanoTime();
+        lastByteNanos = now;
+        bytesSinceIdleRestart += chunk.length();
+        if (bytesSinceIdleRestart >= IDLE_RESTART_BYTES) {
+            restartIdle(now);
+        }
         long room = allowance - received;
         if (chunk.length() > room) {
             if (room > 0) {
@@ -252,11 +282,12 @@ final class AppendOperation {
             return;
         }
         enqueue(chunk);
-        if (progressIntervalNanos >= 0 && lastActivityNanos - lastProgressNanos >= progressIntervalNanos) {
-            lastProgressNanos = lastActivityNanos;
+        if (progressIntervalNanos >= 0 && lastByteNanos - lastProgressNanos >= progressIntervalNanos) {
+            lastProgressNanos = lastByteNanos;
             reportProgress();
         }
-        if (pendingBytes >= maxBufferedBytes && !paused) {
+        // Once the client is gone, what its connection still delivers is bounded by what it had read: no pause.
+        if (pendingBytes >= maxBufferedBytes && !paused && !clientGone) {
             paused = true;
             body.pause();
         }
@@ -283,7 +314,25 @@ final class AppendOperation {
         }, false);
     }
 
-    private void stop(Stop reason) {
+    private void restartIdle(long now) {
+        idleSinceNanos = now;
+        bytesSinceIdleRestart = 0;
+    }
+
+    /**
+     * The connection closed or was reset. No more bytes can come: take those it had already read (a paused body
+     * holds them back), then stop and store what arrived. Once per append, whichever report comes first.
+     */
+    private synchronized void onClientGone(Throwable cause) {
+        if (clientGone || stop != null || committing || ended) {
+            return;
+        }
+        clientGone = true;
+        LOG.debugf("upload %s: client connection gone (%s), storing what arrived", upload.id(), cause.toString());
+        body.drainThen(() -> stop(Stop.CLIENT_GONE));
+    }
+
+    private synchronized void stop(Stop reason) {
         // Once the whole body is in, nothing is left to interrupt: the commit proceeds as a complete append.
         if (stop != null || committing || (ended && reason != Stop.STORAGE_FAILED)) {
             return;
@@ -299,7 +348,7 @@ final class AppendOperation {
      * Starts the next storage job: a write if bytes are pending, a checkpoint (alongside writes) when enough bytes
      * went by since the last one, else the commit once the body is done and no checkpoint runs.
      */
-    private void pump() {
+    private synchronized void pump() {
         if (committing) {
             return;
         }
@@ -355,14 +404,16 @@ final class AppendOperation {
         context.executeBlocking(() -> {
             advanceTo(sink.checkpoint(), false);
             return null;
-        }, false).onComplete(result -> {
-            checkpointing = false;
-            if (result.failed()) {
-                storageFailure = result.cause();
-                stop(Stop.STORAGE_FAILED);
-            }
-            pump();
-        });
+        }, false).onComplete(result -> checkpointEnded(result.cause()));
+    }
+
+    private synchronized void checkpointEnded(Throwable failure) {
+        checkpointing = false;
+        if (failure != null) {
+            storageFailure = failure;
+            stop(Stop.STORAGE_FAILED);
+        }
+        pump();
     }
 
     private void writeBatch() {
@@ -371,19 +422,22 @@ final class AppendOperation {
         context.executeBlocking(() -> {
             write(batch);
             return null;
-        }, false).onComplete(result -> {
-            writing = false;
-            lastActivityNanos = System.nanoTime();
-            if (result.failed()) {
-                storageFailure = result.cause();
-                stop(Stop.STORAGE_FAILED);
-            }
-            if (paused && stop == null && pendingBytes < maxBufferedBytes) {
-                paused = false;
-                body.resume();
-            }
-            pump();
-        });
+        }, false).onComplete(result -> writeEnded(result.cause()));
+    }
+
+    private synchronized void writeEnded(Throwable failure) {
+        writing = false;
+        if (failure != null) {
+            storageFailure = failure;
+            stop(Stop.STORAGE_FAILED);
+        }
+        if (paused && stop == null && pendingBytes < maxBufferedBytes) {
+            paused = false;
+            // The client could not send while we did not read: its idle time starts again now.
+            restartIdle(System.nanoTime());
+            body.resume();
+        }
+        pump();
     }
 
     private void commit() {
@@ -412,18 +466,19 @@ final class AppendOperation {
         idleTimerId = context.owner().setTimer(Math.max(1, delayNanos / 1_000_000), id -> onIdleTimer());
     }
 
-    private void onIdleTimer() {
+    private synchronized void onIdleTimer() {
         idleTimerId = -1;
         if (stop != null || committing || ended) {
             return;
         }
-        long idle = System.nanoTime() - lastActivityNanos;
-        // While storage is busy the client is not the one being slow.
-        if (writing || idle < idleTimeoutNanos) {
-            armIdleTimer(writing ? idleTimeoutNanos : idleTimeoutNanos - idle);
+        long idle = System.nanoTime() - idleSinceNanos;
+        // While reading is paused for storage the client is not the one being slow.
+        if (paused || idle < idleTimeoutNanos) {
+            armIdleTimer(paused ? idleTimeoutNanos : idleTimeoutNanos - idle);
             return;
         }
-        LOG.debugf("upload %s: no bytes for %d ms, storing what arrived", upload.id(), idle / 1_000_000);
+        LOG.debugf("upload %s: fewer than %d bytes in %d ms, storing what arrived", upload.id(), IDLE_RESTART_BYTES,
+                idle / 1_000_000);
         stop(Stop.IDLE_TIMEOUT);
     }
 

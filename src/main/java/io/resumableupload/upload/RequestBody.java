@@ -1,15 +1,23 @@
 package io.resumableupload.upload;
 
+import java.util.ArrayDeque;
+import java.util.Locale;
+
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
+import io.vertx.core.net.impl.ConnectionBase;
+import io.vertx.ext.web.RoutingContext;
 
 /**
  * The body of a PATCH (or a creation-with-upload POST), read without blocking. Client failures (a closed or reset
  * connection) do not surface as errors to storage: they end the body and are recorded as the reason, so the bytes
- * that arrived are stored [tusd body_reader.go].
+ * that arrived are stored [tusd body_reader.go]. A connection that went away before delivery started (while the
+ * request waited for a worker or the upload's lock) is reported too, at once, and the bytes it brought are kept:
+ * {@link #keepEarlyBytes} holds them from the request's arrival.
  */
 public final class RequestBody {
 
@@ -22,15 +30,71 @@ public final class RequestBody {
         void onClientGone(Throwable cause);
     }
 
+    private static final String EARLY = RequestBody.class.getName() + ".early";
+    /**
+     * More than Vert.x queues for a paused request (8 pieces of at most {@code quarkus.http.limits.max-chunk-size}
+     * plus one socket read) before it stops reading the socket.
+     */
+    private static final long EARLY_LIMIT = 2L * 1024 * 1024;
+
     private final HttpServerRequest request;
     private final Context context;
     private final boolean expectContinue;
+    private final Early early;
 
-    public RequestBody(HttpServerRequest request) {
-        this.request = request;
+    public RequestBody(RoutingContext routing) {
+        this.request = routing.request();
         Context current = Vertx.currentContext();
         this.context = current != null ? current : ((HttpServerRequestInternal) request).context();
         this.expectContinue = "100-continue".equalsIgnoreCase(request.getHeader("Expect"));
+        this.early = routing.get(EARLY);
+    }
+
+    /**
+     * To run as a request arrives, on its event loop: from then on, the bytes Vert.x delivers before the append starts
+     * are kept for it. A client that closes while its request waits makes Quarkus resume the request (it drains bodies
+     * of requests whose response ended, and the connection's close ends it), and those bytes, the ones that arrived
+     * before the FIN, went to no handler. Only requests that can carry an upload body (PATCH, POST) with one.
+     */
+    public static void keepEarlyBytes(RoutingContext routing) {
+        HttpServerRequest request = routing.request();
+        if (!carriesBody(request)) {
+            return;
+        }
+        Early early = new Early();
+        // Paused, as Quarkus hands it over; pausing here also stops the handler below from resuming it.
+        request.pause();
+        request.handler(early::add);
+        request.endHandler(ignored -> early.ended = true);
+        routing.put(EARLY, early);
+    }
+
+    private static boolean carriesBody(HttpServerRequest request) {
+        if (request.method() != HttpMethod.PATCH && request.method() != HttpMethod.POST) {
+            return false;
+        }
+        String encoding = request.getHeader("Transfer-Encoding");
+        String length = request.getHeader("Content-Length");
+        return (encoding != null && encoding.toLowerCase(Locale.ROOT).contains("chunked"))
+                || (length != null && !length.strip().equals("0"));
+    }
+
+    /** Bytes delivered before the append started (event loop only). */
+    private static final class Early {
+        private final ArrayDeque<Buffer> chunks = new ArrayDeque<>();
+        private long bytes;
+        private boolean dropped;
+        private boolean ended;
+
+        private void add(Buffer chunk) {
+            if (dropped || bytes + chunk.length() > EARLY_LIMIT) {
+                // Unreachable while the append can still start (see EARLY_LIMIT); never keep a gap.
+                dropped = true;
+                return;
+            }
+            chunks.add(chunk);
+            bytes += chunk.length();
+        }
     }
 
     /** The context whose event loop delivers this body; all pipeline state changes run on it. */
@@ -38,16 +102,50 @@ public final class RequestBody {
         return context;
     }
 
-    /** Starts delivery. Sends {@code 100 Continue} first when the client asked for it. */
+    /**
+     * Starts delivery, on {@link #context()}: first the bytes that came before, then the rest. Sends {@code 100
+     * Continue} first when the client asked for it. A connection that is already closed is reported to
+     * {@link Listener#onClientGone} after the bytes it had brought.
+     */
     void start(Listener listener) {
+        if (early != null) {
+            for (Buffer chunk : early.chunks) {
+                listener.onData(chunk);
+            }
+            early.chunks.clear();
+            if (early.ended) {
+                // The whole body came before the append started (Vert.x no longer takes handlers for it).
+                listener.onEnd();
+                return;
+            }
+        }
         request.handler(listener::onData);
         request.endHandler(ignored -> listener.onEnd());
         request.exceptionHandler(listener::onClientGone);
-        if (expectContinue) {
+        // Vert.x reports a closed connection once, to the handler set at that moment; a client that closed while this
+        // request waited told nobody. Both run on the connection's event loop, so this check and the handler above
+        // leave no gap.
+        boolean closed = request.connection() instanceof ConnectionBase connection
+                && connection.closeFuture().isComplete();
+        if (expectContinue && !closed) {
             request.response().writeContinue();
         }
         // Quarkus hands the request over paused; nothing arrives until we ask.
         request.resume();
+        if (closed || (early != null && early.dropped)) {
+            listener.onClientGone(new IllegalStateException("the connection closed before the body was read"));
+        }
+    }
+
+    /**
+     * The connection is gone, so no more bytes can come: delivers, without pausing again, those it had already read
+     * (held back while the body was paused), then runs {@code then} on {@link #context()}.
+     */
+    void drainThen(Runnable then) {
+        request.resume();
+        // Resuming schedules the delivery on the request's context; a task queued after it on the same context runs
+        // once everything queued was delivered.
+        ((HttpServerRequestInternal) request).context().runOnContext(ignored -> context.runOnContext(v -> then.run()));
     }
 
     /**

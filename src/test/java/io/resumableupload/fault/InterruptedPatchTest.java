@@ -108,6 +108,8 @@ class InterruptedPatchTest {
             assertNotNull(response);
             assertEquals(400, response.status());
             assertEquals("close", response.header("Connection"));
+            stalled.readBody(response);
+            assertTrue(stalled.closedByServer(Duration.ofSeconds(3)), "the connection stayed open after Connection: close");
         }
         resumeAndVerify(path, data);
     }

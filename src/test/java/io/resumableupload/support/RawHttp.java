@@ -104,6 +104,31 @@ public final class RawHttp implements AutoCloseable {
         return new String(body, StandardCharsets.UTF_8);
     }
 
+    /** Whether response bytes are waiting to be read (does not block). */
+    public boolean answered() throws IOException {
+        return in.available() > 0;
+    }
+
+    /**
+     * Whether the server closes the connection within {@code timeout}: true on end of stream or a reset, false when
+     * the connection is still open then. Fails when the server sends anything else.
+     */
+    public boolean closedByServer(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        try {
+            int b = in.read();
+            if (b >= 0) {
+                throw new AssertionError("the server sent more on a connection it should have closed: " + (char) b
+                        + new String(in.readNBytes(Math.min(in.available(), 200)), StandardCharsets.ISO_8859_1));
+            }
+            return true;
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();

@@ -1,0 +1,139 @@
+package io.resumableupload.fault;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.time.Duration;
+import java.util.Arrays;
+
+import org.junit.jupiter.api.Test;
+
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.Tus;
+
+/**
+ * Clients that hold on without sending (issue 7, items 9 and 11): a drip of single bytes is cut near the idle
+ * timeout (2 s in tests), and a response that says {@code Connection: close} closes the connection, also with a
+ * request pipelined behind it.
+ */
+@QuarkusTest
+class HostileClientsTest {
+
+    @TestHTTPResource("/")
+    URL root;
+
+    /**
+     * One byte every 300 ms restarted the idle timeout forever. Now only 1 KiB restarts it: the drip is cut near
+     * the idle timeout with 500 ERR_READ_TIMEOUT, the bytes that came are kept, and the socket is closed.
+     */
+    @Test
+    void a_drip_is_cut_near_the_idle_timeout_and_keeps_its_bytes() throws Exception {
+        byte[] data = Tus.randomBytes(1000, 91);
+        String path = Tus.create(data.length);
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.patchHead(path, 0, "Content-Length: " + data.length + "\r\n");
+            long start = System.nanoTime();
+            int sent = 0;
+            while (!http.answered() && elapsedMs(start) < 10_000) {
+                http.send(new byte[] { data[sent++] });
+                Thread.sleep(300);
+            }
+            long cutAfterMs = elapsedMs(start);
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(1));
+            assertNotNull(response, "no answer to a drip after " + cutAfterMs + " ms");
+            assertEquals(500, response.status());
+            assertTrue(http.readBody(response).startsWith("ERR_READ_TIMEOUT"));
+            assertTrue(cutAfterMs >= 1_900 && cutAfterMs < 4_500, "drip cut after " + cutAfterMs + " ms");
+            assertEquals("close", response.header("Connection"));
+            assertTrue(http.closedByServer(Duration.ofSeconds(3)), "the connection stayed open after ERR_READ_TIMEOUT");
+            long offset = Tus.offset(path);
+            // Bytes sent after the server stopped reading (at most the last two) are not stored.
+            assertTrue(offset >= sent - 2 && offset <= sent, "offset " + offset + " after " + sent + " bytes");
+            assertTrue(offset >= 5, "offset " + offset);
+            Tus.patch(path, offset, Arrays.copyOfRange(data, (int) offset, data.length)).then().statusCode(204);
+        }
+        assertEquals(Tus.sha256(data), Tus.sha256(Tus.download(path)));
+    }
+
+    /**
+     * A 409 that says Connection: close (its body was not read) closes the connection; the HEAD pipelined behind it
+     * is never answered. With a chunked body the HEAD used to be answered on the same connection.
+     */
+    @Test
+    void an_error_that_says_close_closes_and_answers_no_pipelined_request() throws Exception {
+        String path = Tus.create(10);
+        for (String patch : new String[] { patch(path, 5, "abcde"), chunkedPatch(path, 5, "abcde") }) {
+            try (RawHttp http = RawHttp.connect(root.getPort())) {
+                http.send(patch + head(path));
+                RawHttp.Response response = http.readResponse(Duration.ofSeconds(5));
+                assertNotNull(response);
+                assertEquals(409, response.status());
+                assertEquals("close", response.header("Connection"));
+                http.readBody(response);
+                assertTrue(http.closedByServer(Duration.ofSeconds(3)), "the connection stayed open after Connection: close");
+            }
+        }
+        assertEquals(0, Tus.offset(path));
+    }
+
+    /** A request pipelined behind a response that closes the connection is not carried out either. */
+    @Test
+    void a_pipelined_delete_behind_a_closing_response_is_not_carried_out() throws Exception {
+        String path = Tus.create(10);
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.send(chunkedPatch(path, 5, "abcde") + "DELETE " + path
+                    + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\n\r\n");
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(5));
+            assertEquals(409, response.status());
+            http.readBody(response);
+            assertTrue(http.closedByServer(Duration.ofSeconds(3)));
+        }
+        Tus.head(path).then().statusCode(200);
+    }
+
+    /** An error on a request without a body keeps the connection: a 404 must not cost a reconnect. */
+    @Test
+    void an_error_without_a_body_keeps_the_connection() throws Exception {
+        String path = Tus.create(10);
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.send(head("/files/" + "a".repeat(32)) + patch(path, 5, "") + head(path));
+            RawHttp.Response missing = http.readResponse(Duration.ofSeconds(5));
+            assertEquals(404, missing.status());
+            assertNull(missing.header("Connection"));
+            RawHttp.Response conflict = http.readResponse(Duration.ofSeconds(5));
+            assertEquals(409, conflict.status());
+            assertNull(conflict.header("Connection"));
+            http.readBody(conflict);
+            RawHttp.Response found = http.readResponse(Duration.ofSeconds(5));
+            assertNotNull(found, "the pipelined HEAD after a 404 was not answered");
+            assertEquals(200, found.status());
+            assertFalse(http.closedByServer(Duration.ofMillis(300)));
+        }
+    }
+
+    private static String patch(String path, long offset, String body) {
+        return "PATCH " + path + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: " + offset
+                + "\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: " + body.length() + "\r\n\r\n"
+                + body;
+    }
+
+    private static String chunkedPatch(String path, long offset, String body) {
+        return "PATCH " + path + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: " + offset
+                + "\r\nContent-Type: application/offset+octet-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + Integer.toHexString(body.length()) + "\r\n" + body + "\r\n0\r\n\r\n";
+    }
+
+    private static String head(String path) {
+        return "HEAD " + path + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\n\r\n";
+    }
+
+    private static long elapsedMs(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+}
