@@ -16,15 +16,18 @@ import java.util.HashMap;
 import java.util.Map;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.TestProfile;
 import io.resumableupload.support.AzureProfile;
+import io.resumableupload.support.Azurite;
 import io.resumableupload.support.Tus;
 
 /** {@code tus.download.redirect=true}: GET answers 302 to a SAS URL that serves the bytes with our headers. */
 @QuarkusTest
 @TestProfile(AzureRedirectDownloadTest.Profile.class)
+@EnabledIf(value = "io.resumableupload.support.Azurite#runnable", disabledReason = Azurite.NEEDS_NODE)
 class AzureRedirectDownloadTest {
 
     public static class Profile extends AzureProfile {

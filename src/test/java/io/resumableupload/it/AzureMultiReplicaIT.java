@@ -9,6 +9,7 @@ import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 import io.resumableupload.support.Azurite;
 import io.resumableupload.support.PackagedServer;
@@ -20,6 +21,7 @@ import io.resumableupload.support.Poll;
  * blocks, so PATCHes are cut inside blocks, across block boundaries and just after a short committed block, and a
  * replica is killed with -9 while blocks are staged but not committed.
  */
+@EnabledIf(value = "io.resumableupload.support.Azurite#runnable", disabledReason = Azurite.NEEDS_NODE)
 class AzureMultiReplicaIT extends MultiReplicaIT {
 
     private static final String SPOOLS = Path.of("target/azure-multi-spool-").toAbsolutePath().toString();
