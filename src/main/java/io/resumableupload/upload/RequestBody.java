@@ -61,7 +61,7 @@ public final class RequestBody {
         if (!carriesBody(request)) {
             return;
         }
-        Early early = new Early();
+        Early early = new Early(request);
         // Paused, as Quarkus hands it over; pausing here also stops the handler below from resuming it.
         request.pause();
         request.handler(early::add);
@@ -81,19 +81,31 @@ public final class RequestBody {
 
     /** Bytes delivered before the append started (event loop only). */
     private static final class Early {
+        private final HttpServerRequest request;
         private final ArrayDeque<Buffer> chunks = new ArrayDeque<>();
         private long bytes;
-        private boolean dropped;
         private boolean ended;
 
+        Early(HttpServerRequest request) {
+            this.request = request;
+        }
+
+        /**
+         * Keeps every byte: dropping one would leave a gap, and the bytes after it would be stored at the wrong
+         * offsets (CI saw a tus-java-client PATCH on S3 answered with 332,228 bytes missing while S3 opened the
+         * append). The request should still be paused here; if something resumed it, it is paused again once
+         * {@link #EARLY_LIMIT} bytes are held, and the append resumes it when it starts.
+         */
         private void add(Buffer chunk) {
-            if (dropped || bytes + chunk.length() > EARLY_LIMIT) {
-                // Unreachable while the append can still start (see EARLY_LIMIT); never keep a gap.
-                dropped = true;
-                return;
-            }
             chunks.add(chunk);
             bytes += chunk.length();
+            if (bytes >= EARLY_LIMIT) {
+                try {
+                    request.pause();
+                } catch (IllegalStateException over) {
+                    // the body is complete or the request reset: nothing more comes
+                }
+            }
         }
     }
 
@@ -132,7 +144,7 @@ public final class RequestBody {
         }
         // Quarkus hands the request over paused; nothing arrives until we ask.
         request.resume();
-        if (closed || (early != null && early.dropped)) {
+        if (closed) {
             listener.onClientGone(new IllegalStateException("the connection closed before the body was read"));
         }
     }
