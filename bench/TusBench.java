@@ -300,19 +300,7 @@ public class TusBench {
 
     /** Medians per server and scenario from a results file, as a Markdown table with ratios to @tus/server. */
     static String summarize(Path results, String baseline) throws IOException {
-        Map<String, Map<String, List<Double>>> values = new TreeMap<>();
-        for (String line : Files.readAllLines(results)) {
-            String server = field(line, "server");
-            String scenario = field(line, "scenario");
-            for (String metric : List.of("mb_per_s", "uploads_per_s", "requests_per_s", "p50_ms", "p99_ms", "server_cpu_ms", "pg_cpu_ms",
-                    "peak_rss_mb", "peak_spool_mb")) {
-                String v = field(line, metric);
-                if (v != null) {
-                    values.computeIfAbsent(server, k -> new TreeMap<>()).computeIfAbsent(scenario + "." + metric, k -> new ArrayList<>())
-                            .add(Double.parseDouble(v));
-                }
-            }
-        }
+        Map<String, Map<String, List<Double>>> values = load(results);
         String[][] catalogue = { { "single.mb_per_s", "1 GiB, 1 PATCH (MB/s)" }, { "chunked.mb_per_s", "1 GiB, 8 MiB PATCHes (MB/s)" },
                 { "small.uploads_per_s", "2000 x 64 KiB, 32 in flight (uploads/s)" }, { "small.p50_ms", "p50 (ms)" },
                 { "small.p99_ms", "p99 (ms)" }, { "small.server_cpu_ms", "server CPU per upload (ms)" },
@@ -355,7 +343,7 @@ public class TusBench {
             String server = field(line, "server");
             String scenario = field(line, "scenario");
             for (String metric : List.of("mb_per_s", "uploads_per_s", "requests_per_s", "p50_ms", "p99_ms", "server_cpu_ms", "pg_cpu_ms",
-                    "peak_rss_mb")) {
+                    "peak_rss_mb", "peak_spool_mb")) {
                 String v = field(line, metric);
                 if (v != null) {
                     values.computeIfAbsent(server, k -> new TreeMap<>()).computeIfAbsent(scenario + "." + metric, k -> new ArrayList<>())
