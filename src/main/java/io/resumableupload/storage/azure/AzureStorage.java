@@ -204,14 +204,16 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
     private Committed committedBlocks(String uploadId, BlockBlobClient blob) throws IOException {
         try {
             Response<BlockList> response = blob.listBlocksWithResponse(BlockListType.COMMITTED, null, null, Context.NONE);
+            List<Block> blocks = response.getValue().getCommittedBlocks();
             String etag = response.getHeaders().getValue(HttpHeaderName.ETAG);
-            if (etag == null) {
-                // Get Block List names the ETag only when the blob has committed blocks; a blob with none (an append
-                // that committed an empty list, then was cut) exists all the same, and committing with
-                // If-None-Match: * would then fail forever (uploads stuck at offset 0 in AzureMultiReplicaIT).
-                etag = blob.getProperties().getETag();
+            if (blocks.isEmpty()) {
+                // With no committed block the list's ETag cannot be trusted: a blob that holds only staged blocks (an
+                // append cut or killed before its first commit) answers the list with an ETag, yet the blob does not
+                // exist and a commit If-Match that ETag is refused forever (uploads stuck at offset 0 in
+                // AzureMultiReplicaIT); and a blob committed empty may name none. The blob's properties say which.
+                etag = existingEtag(blob);
             }
-            return new Committed(response.getValue().getCommittedBlocks(), etag);
+            return new Committed(blocks, etag);
         } catch (BlobStorageException e) {
             if (e.getStatusCode() == 404) {
                 return new Committed(List.of(), null);
@@ -219,6 +221,18 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             throw unavailable("listing the blocks of upload " + uploadId, e);
         } catch (RuntimeException e) {
             throw unavailable("listing the blocks of upload " + uploadId, e);
+        }
+    }
+
+    /** The ETag of the committed blob, null when there is none (404, also while it holds only staged blocks). */
+    private static String existingEtag(BlockBlobClient blob) {
+        try {
+            return blob.getProperties().getETag();
+        } catch (BlobStorageException e) {
+            if (e.getStatusCode() == 404) {
+                return null;
+            }
+            throw e;
         }
     }
 

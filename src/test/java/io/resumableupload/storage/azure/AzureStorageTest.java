@@ -169,6 +169,26 @@ class AzureStorageTest extends UploadStorageContract {
         storage().delete(id);
     }
 
+    /**
+     * An append killed after staging a block but before its first commit leaves a blob of staged blocks only: Get
+     * Block List answers it with an ETag although the blob does not exist, and commits If-Match that ETag were refused
+     * forever (uploads stuck at offset 0 in AzureMultiReplicaIT). The next append must start over and commit.
+     */
+    @Test
+    void an_append_after_one_killed_before_its_first_commit_commits() throws Exception {
+        String id = create();
+        byte[] data = bytes(BLOCK + 300);
+        AppendSink killed = storage().openAppend(id, 0, (long) data.length);
+        killed.write(new ByteBuffer[] { ByteBuffer.wrap(new byte[BLOCK + 10]) });
+        // killed: neither synced nor closed; its block stays staged, never committed
+        assertEquals(List.of(), committedBlocks(id));
+        assertEquals(data.length, append(storage(), id, 0, (long) data.length, data, 0, data.length));
+        killed.close();
+        finishAndCheck(id, data);
+        storage().delete(id);
+        assertNothingStored(id);
+    }
+
     /** Two appends on one upload (a lock that was lost): the older one cannot commit over the newer one's list. */
     @Test
     void an_append_whose_blob_changed_underneath_cannot_commit() throws Exception {
