@@ -30,6 +30,7 @@ public class Hooks {
     private final HookMetrics metrics;
     private final LifecycleEvents events;
     private final Instance<PreCreateHook> preCreate;
+    private final boolean revealsNewIds;
     private final Instance<PreAccessHook> preAccess;
     private final Instance<PreFinishHook> preFinish;
     private final Instance<PreTerminateHook> preTerminate;
@@ -54,6 +55,8 @@ public class Hooks {
         this.progressInterval = config.hooks().progressInterval();
         this.progressObserved = !beans.resolveObserverMethods(new UploadProgress(null, null, null)).isEmpty();
         this.anyPreAccess = !preAccess.isUnsatisfied() || http.sends(HookType.PRE_ACCESS);
+        this.revealsNewIds = !preCreate.isUnsatisfied() || http.sends(HookType.PRE_CREATE)
+                || http.sends(HookType.POST_CREATE) || wantsProgress();
         this.anyPreFinish = !preFinish.isUnsatisfied() || http.sends(HookType.PRE_FINISH);
     }
 
@@ -70,6 +73,15 @@ public class Hooks {
     /** Whether any pre-access hook is configured (saves building the event when none is). */
     public boolean hasPreAccess() {
         return anyPreAccess;
+    }
+
+    /**
+     * Whether a hook learns a new upload's id before the client that creates it does (pre-create; post-create, sent as
+     * soon as the row is committed; post-receive, while the body streams): then someone else could address the upload
+     * while its creating request still streams its body.
+     */
+    public boolean revealsNewIds() {
+        return revealsNewIds;
     }
 
     /** Whether any pre-finish hook is configured. */

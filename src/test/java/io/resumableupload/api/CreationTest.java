@@ -23,6 +23,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.persistence.UploadRepository;
+import io.resumableupload.support.Metrics;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
 
@@ -173,6 +174,22 @@ class CreationTest {
         String location = tus().header("Upload-Length", 5_000).contentType(Tus.OFFSET_STREAM).body(data).post("/files")
                 .then().statusCode(201).header("Upload-Offset", "5000").extract().header("Location");
         assertArrayEquals(data, Tus.download(Tus.pathOf(location)));
+    }
+
+    /**
+     * No hook learns a new upload's id here, so nobody but the creating request can address the upload before its
+     * answer: its body is stored without a lock round trip (with a post-create hook it takes the lock: HttpHooksTest).
+     */
+    @Test
+    void creation_with_upload_of_an_upload_nobody_else_knows_takes_no_lock() {
+        String locks = "tus_lock_acquire_seconds_count";
+        Metrics before = Metrics.scrape();
+        byte[] data = Tus.randomBytes(3_000, 4);
+        String location = tus().header("Upload-Length", 6_000).contentType(Tus.OFFSET_STREAM).body(data).post("/files")
+                .then().statusCode(201).header("Upload-Offset", "3000").extract().header("Location");
+        assertEquals(0, Metrics.scrape().total(locks) - before.total(locks));
+        Tus.patch(Tus.pathOf(location), 3_000, data).then().statusCode(204).header("Upload-Offset", "6000");
+        assertEquals(1, Metrics.scrape().total(locks) - before.total(locks), "a PATCH takes the lock");
     }
 
     @Test

@@ -17,17 +17,30 @@ import jakarta.inject.Singleton;
 
 import org.junit.jupiter.api.Test;
 
+import io.quarkus.arc.properties.IfBuildProperty;
 import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
 import io.resumableupload.support.Metrics;
 import io.resumableupload.support.Tus;
 
 /**
  * In-process hooks: CDI beans at the blocking points (pre-create, pre-access, pre-finish, pre-terminate) and an
  * observer of post-receive that stops an upload. The beans act only on uploads whose metadata names them, so the
- * other test classes, which see these beans too, are untouched.
+ * other test classes, which would see these beans too, are untouched; and they exist only under this class's profile,
+ * so that the other classes run as an application without hooks does (where a new upload's id is known to nobody but
+ * its creating request, see {@code Hooks.revealsNewIds}).
  */
 @QuarkusTest
+@TestProfile(InProcessHooksTest.Profile.class)
 class InProcessHooksTest {
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("test.in-process-hooks", "true");
+        }
+    }
 
     private static String rule(String rule) {
         return "inproc " + Base64.getEncoder().encodeToString(rule.getBytes(StandardCharsets.UTF_8));
@@ -40,6 +53,7 @@ class InProcessHooksTest {
     /** The application's hooks. */
     @Singleton
     @Priority(10)
+    @IfBuildProperty(name = "test.in-process-hooks", stringValue = "true")
     public static class AppHooks implements PreCreateHook, PreAccessHook, PreFinishHook, PreTerminateHook {
 
         @Override

@@ -37,6 +37,12 @@ public final class Metrics {
         return series.getOrDefault(name, 0.0);
     }
 
+    /** The sum of every series of a metric, whatever its labels, e.g. {@code tus_lock_acquire_seconds_count}. */
+    public double total(String metric) {
+        return series.entrySet().stream().filter(e -> e.getKey().equals(metric) || e.getKey().startsWith(metric + "{"))
+                .mapToDouble(Map.Entry::getValue).sum();
+    }
+
     /** How much a series moved from {@code before} to this scrape. */
     public double since(Metrics before, String name) {
         return value(name) - before.value(name);

@@ -16,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import javax.sql.DataSource;
 
@@ -111,13 +112,17 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
     public UploadLock acquire(String uploadId, Duration timeout, Runnable onReleaseRequested)
             throws LockTimeoutException, InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        UploadLock inProcess = local.acquire(uploadId, timeout, onReleaseRequested);
+        AtomicBoolean wanted = new AtomicBoolean();
+        UploadLock inProcess = local.acquire(uploadId, timeout, () -> {
+            wanted.set(true);
+            onReleaseRequested.run();
+        });
         long key = key(uploadId);
         Session session = sessions[(int) Math.floorMod(key, (long) sessions.length)];
         try {
             return signals.takeWhenFree(uploadId, deadline, POLL_MILLIS, () -> {
                 long epoch = session.tryLock(key, uploadId);
-                return epoch < 0 ? null : new PostgresLock(uploadId, key, session, epoch, inProcess);
+                return epoch < 0 ? null : new PostgresLock(uploadId, key, session, epoch, inProcess, wanted);
             }, this::announce);
         } catch (SQLException e) {
             inProcess.close();
@@ -142,7 +147,7 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
                 inProcess.close();
                 return null;
             }
-            return new PostgresLock(uploadId, key, session, epoch, inProcess);
+            return new PostgresLock(uploadId, key, session, epoch, inProcess, new AtomicBoolean());
         } catch (SQLException e) {
             inProcess.close();
             throw new LockUnavailableException("PostgreSQL lock backend unavailable: " + e.getMessage(), e);
@@ -328,14 +333,23 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
         private final Session session;
         private final long epoch;
         private final UploadLock inProcess;
+        /**
+         * Set when someone asked for this lock while it was held (a release request from a waiter in any replica):
+         * only then is its release announced. Announcing every release cost a NOTIFY (a pooled connection, a
+         * statement, and a wake-up of every replica's listener) per PATCH for nobody; a waiter whose request crossed
+         * the release still finds the lock free at its next poll.
+         */
+        private final AtomicBoolean wanted;
         private volatile boolean released;
 
-        PostgresLock(String uploadId, long key, Session session, long epoch, UploadLock inProcess) {
+        PostgresLock(String uploadId, long key, Session session, long epoch, UploadLock inProcess,
+                AtomicBoolean wanted) {
             this.uploadId = uploadId;
             this.key = key;
             this.session = session;
             this.epoch = epoch;
             this.inProcess = inProcess;
+            this.wanted = wanted;
         }
 
         @Override
@@ -355,7 +369,9 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
             }
             released = true;
             session.unlock(key, epoch, uploadId);
-            announce(signals.freed(uploadId));
+            if (wanted.get()) {
+                announce(signals.freed(uploadId));
+            }
             inProcess.close();
         }
     }
