@@ -4,7 +4,7 @@
 # (bench/TusBench.java), same run.
 #
 #   bench/azure.sh [rounds]        (default 3; needs a JDK 17+, Node.js 18+)
-#   BENCH_ONLY=chunked bench/azure.sh 1   (only the scenarios whose name matches)
+#   BENCH_ONLY=chunked bench/azure.sh 1   (only the scenarios whose name matches; BENCH_SERVERS=ours-azure: one server)
 #
 # Scenarios: 1 GiB in 4 MiB PATCHes, 2000 x 64 KiB at 32 in flight, 64 MiB in one PATCH. No 1 GiB single PATCH:
 # @tus/azure-store buffers a whole PATCH in memory and appends it as one block, which Azure caps at 100 MiB (4 MiB
@@ -92,7 +92,7 @@ trap cleanup EXIT
 
 endpoint="http://localhost:$port/files"
 for round in $(seq 1 "$rounds"); do
-  for name in ours-azure node-azure; do
+  for name in ${BENCH_SERVERS:-ours-azure node-azure}; do
     echo "== round $round: $name"
     start_azurite
     start "$name"

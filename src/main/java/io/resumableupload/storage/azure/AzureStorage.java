@@ -162,28 +162,41 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             blockSize = db(() -> state.fixBlockSize(uploadId, contentType, wanted));
         }
         Committed committed = committedBlocks(uploadId, blob);
-        // Keep the whole blocks below the committed offset; the bytes of the block it falls in are read back and that
-        // block is staged again (under the same id) with the new bytes; everything beyond is garbage, left out of the
-        // next commit.
-        long blockStart = committedOffset - committedOffset % blockSize;
-        List<String> kept = new ArrayList<>();
+        // Blocks are contiguous and named after their start offsets. Those wholly below the committed offset are
+        // kept; the one it falls in is read back up to it and staged again, with the new bytes, under its id; anything
+        // beyond is garbage, left out of the next commit. A short block (the end of an earlier PATCH) is kept as it is
+        // while the blocks the rest of the upload may need still fit within 50,000 (so 4 MiB PATCHes cost no read-back);
+        // past that, it is read back and refilled too, and blocks are full again from there on.
+        List<Block> below = new ArrayList<>();
         long position = 0;
+        long blockStart = committedOffset;
         for (Block block : committed.blocks()) {
-            if (position >= blockStart) {
+            if (position >= committedOffset) {
                 break;
             }
-            if (blockStart(block.getName()) != position || block.getSizeLong() != blockSize) {
-                throw new UploadBytesLostException("upload " + uploadId + ": block at " + position
-                        + " is not where its id or the block size puts it");
+            if (blockStart(block.getName()) != position) {
+                throw new UploadBytesLostException("upload " + uploadId + ": the block at " + position
+                        + " is not where its id puts it");
             }
-            kept.add(block.getName());
+            if (position + block.getSizeLong() > committedOffset) {
+                blockStart = position;
+                position = committedOffset;
+                break;
+            }
+            below.add(block);
             position += block.getSizeLong();
         }
-        long stored = committed.blocks().stream().mapToLong(Block::getSizeLong).sum();
-        if (position != blockStart || stored < committedOffset) {
+        if (position < committedOffset) {
             throw new UploadBytesLostException("upload " + uploadId + " is at offset " + committedOffset + " but its blob"
-                    + " holds " + stored + " committed bytes");
+                    + " holds " + position + " committed bytes");
         }
+        long bound = Math.max(length != null ? length : settings.maxSize(), committedOffset);
+        long needed = ceilDiv(bound - blockStart, blockSize) + 1;
+        if (blockStart == committedOffset && !below.isEmpty() && below.size() + needed > MAX_BLOCKS
+                && below.get(below.size() - 1).getSizeLong() < blockSize) {
+            blockStart -= below.remove(below.size() - 1).getSizeLong();
+        }
+        List<String> kept = below.stream().map(Block::getName).toList();
         Spool spool = new Spool(settings.spoolDirectory());
         try {
             if (committedOffset > blockStart) {

@@ -3,8 +3,8 @@
  * JDK's HttpClient transport.
  *
  * <p>
- * <b>Layout.</b> One upload is one block blob, {@code <prefix><id>}. Block {@code n} covers bytes
- * {@code [nB, (n+1)B)}, where the block size {@code B} is fixed at the first byte: {@code tus.storage.azure.block-size},
+ * <b>Layout.</b> One upload is one block blob, {@code <prefix><id>}, of contiguous blocks of at most {@code B} bytes,
+ * where the block size {@code B} is fixed at the first byte: {@code tus.storage.azure.block-size},
  * raised (in whole MiB) to {@code ceil(length / 50000)}, or {@code ceil(tus.max-size / 50000)} while deferred, so no
  * upload needs more than Azure's 50,000 committed blocks. A block's id is its start offset
  * ({@code base64("%020d")}): ids of one blob all have the same length, as Azure requires, and a block staged again
@@ -18,9 +18,11 @@
  * so an append that lost its lock cannot replace a newer append's list.
  *
  * <p>
- * <b>Resuming at the committed offset {@code C}.</b> The committed list is read; the whole blocks below
- * {@code C - C mod B} are kept, the bytes of the block {@code C} falls in are read back (at most {@code B}, conditional
- * on the same ETag) and staged again with what follows. Anything beyond {@code C} drops out of the next commit. This is
+ * <b>Resuming at the committed offset {@code C}.</b> The committed list is read; the blocks wholly below {@code C}
+ * are kept, the bytes of a block {@code C} falls in are read back (at most {@code B}, conditional on the same ETag) and
+ * staged again with what follows. A short block ending at {@code C} (where the last PATCH ended) is kept as it is while
+ * the blocks the rest of the upload may need still fit within 50,000, else it is read back and refilled. Anything beyond
+ * {@code C} drops out of the next commit. This is
  * also how an append after a {@code finish} whose compare-and-set never happened works: {@code finish} only checks the
  * blob's size, since every commit already made the blob the upload.
  *

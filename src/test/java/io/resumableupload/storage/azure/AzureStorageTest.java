@@ -107,9 +107,12 @@ class AzureStorageTest extends UploadStorageContract {
         assertThrows(IllegalArgumentException.class, () -> backend(BLOCK, 50_000L * 4000 * 1024 * 1024 + 1));
     }
 
-    /** Block ids name start offsets; a short last block is staged again, not followed by another block. */
+    /**
+     * Block ids name start offsets; a short block a PATCH left is kept while the upload's remaining blocks fit within
+     * 50,000, and the block a committed offset falls in is staged again.
+     */
     @Test
-    void blocks_are_named_after_their_offsets_and_short_blocks_are_restaged() throws Exception {
+    void blocks_are_named_after_their_offsets_and_short_blocks_stay_while_the_limit_allows() throws Exception {
         String id = create();
         byte[] data = bytes(3 * BLOCK);
         long committed = 0;
@@ -117,9 +120,22 @@ class AzureStorageTest extends UploadStorageContract {
             committed = append(storage(), id, committed, null, data, (int) committed, size);
         }
         List<Block> blocks = committedBlocks(id);
-        assertEquals(List.of(AzureStorage.blockId(0), AzureStorage.blockId(BLOCK), AzureStorage.blockId(2L * BLOCK)),
+        assertEquals(List.of(AzureStorage.blockId(0), AzureStorage.blockId(1000), AzureStorage.blockId(2000),
+                AzureStorage.blockId(2000 + BLOCK), AzureStorage.blockId(2000 + 2L * BLOCK)),
                 blocks.stream().map(Block::getName).toList());
-        assertEquals(List.of((long) BLOCK, (long) BLOCK, 2000L + 5000), blocks.stream().map(Block::getSizeLong).toList());
+        assertEquals(List.of(1000L, 1000L, (long) BLOCK, (long) BLOCK, 5000L),
+                blocks.stream().map(Block::getSizeLong).toList());
+        // A committed offset inside a block (its last 2000 bytes never counted): that block is read back up to the
+        // offset and staged again under its id with the new bytes.
+        committed -= 2000;
+        try (AppendSink sink = storage().openAppend(id, committed, null)) {
+            sink.write(new ByteBuffer[] { ByteBuffer.wrap(data, (int) committed, 3000) });
+            assertEquals(committed + 3000, sink.sync());
+        }
+        blocks = committedBlocks(id);
+        assertEquals(AzureStorage.blockId(2000 + 2L * BLOCK), blocks.get(blocks.size() - 1).getName());
+        assertEquals(6000L, blocks.get(blocks.size() - 1).getSizeLong());
+        assertEquals(5, blocks.size());
         storage().delete(id);
         assertNothingStored(id);
     }
