@@ -48,7 +48,10 @@ class GcsSdkWireTest {
                          "location": "If-Match"}]}}""";
 
     /** One scripted answer. */
-    private record Answer(int status, String json) {
+    private record Answer(int status, String json, String location) {
+        Answer(int status, String json) {
+            this(status, json, null);
+        }
     }
 
     private interface Script {
@@ -88,6 +91,9 @@ class GcsSdkWireTest {
         Answer answer = script.answer(exchange.getRequestMethod(), target, body);
         byte[] json = answer.json().getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
+        if (answer.location() != null) {
+            exchange.getResponseHeaders().set("Location", answer.location());
+        }
         exchange.sendResponseHeaders(answer.status(), json.length == 0 ? -1 : json.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(json);
@@ -124,6 +130,22 @@ class GcsSdkWireTest {
                 () -> api.create("u.seg.0", new ByteArrayInputStream(new byte[10]), 10, "text/plain", 1_700_000_000_123L));
 
         assertTrue(only().contains("ifGenerationMatch=1700000000123"), only());
+    }
+
+    @Test
+    void aPreconditionFailingAtTheEndOfTheUploadIsAPreconditionFailureToo() {
+        // The session starts (200 and its URL), the object changes meanwhile, and the final request answers 412.
+        script = (method, target, body) -> method.equals("POST")
+                ? new Answer(200, "", "http://127.0.0.1:" + server.getAddress().getPort()
+                        + "/upload/storage/v1/b/" + BUCKET + "/o?uploadType=resumable&upload_id=s1")
+                : new Answer(412, PRECONDITION_FAILED);
+
+        assertThrows(PreconditionFailedException.class,
+                () -> api.create("u.seg.0", new ByteArrayInputStream(new byte[10]), 10, "text/plain", 0));
+
+        assertEquals(2, requests.size(), requests.toString());
+        assertTrue(requests.get(1).startsWith("PUT /upload/storage/v1/b/" + BUCKET + "/o?uploadType=resumable&upload_id=s1"),
+                requests.toString());
     }
 
     @Test
