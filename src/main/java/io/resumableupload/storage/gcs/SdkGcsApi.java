@@ -58,6 +58,13 @@ public final class SdkGcsApi implements GcsApi {
             return storage.createFrom(info, data, condition).getGeneration();
         } catch (BaseServiceException e) {
             throw failure("writing " + name, e);
+        } catch (IOException e) {
+            // A refusal after the upload session started (a later chunk, the final one) comes wrapped in an IOException:
+            // unwrapped, so that a 412 at the end is a PreconditionFailedException like one at the start.
+            if (e.getCause() instanceof BaseServiceException cause) {
+                throw failure("writing " + name, cause);
+            }
+            throw e;
         }
     }
 
