@@ -39,6 +39,11 @@ if [ "${1:-}" = "--check" ]; then
 fi
 
 rounds=${1:-5}
+# Uploads of each kind every server gets before it is measured (WARMUP=N to change it). The JVM's JIT, sharing the
+# 2 cores with everything else, needs about 20,000 uploads to settle: after 3,000 of each kind a profile still had
+# 26 % of the server's samples in the compiler, and POST+PATCH rose from 225 to 640-690 uploads/s over the first
+# 28,000 uploads (4,000 at a time) before levelling off.
+warmup=${WARMUP:-20000}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 results=results/small-$stamp.jsonl
 pg_url=${BENCH_PG:-127.0.0.1:5432}
@@ -105,8 +110,8 @@ for round in $(seq 1 "$rounds"); do
   for name in ${SERVERS:-ours node}; do
     echo "== round $round: $name"
     start "$name"
-    bench small "$endpoint" --count 3000 --size 64K --concurrency 32 >/dev/null
-    bench small "$endpoint" --count 3000 --size 64K --concurrency 32 --creation-with-upload true >/dev/null
+    bench small "$endpoint" --count "$warmup" --size 64K --concurrency 32 >/dev/null
+    bench small "$endpoint" --count "$warmup" --size 64K --concurrency 32 --creation-with-upload true >/dev/null
     for scenario in "small --count 2000" "small --count 2000 --creation-with-upload true" "head --count 20000" \
         "get --count 20000"; do
       read -r kind rest <<<"$scenario"

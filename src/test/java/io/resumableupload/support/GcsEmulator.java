@@ -1,8 +1,6 @@
 package io.resumableupload.support;
 
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,26 +95,7 @@ public final class GcsEmulator implements AutoCloseable {
     private void launch(Path directory) throws IOException {
         process = new ProcessBuilder("node", "start.js", String.valueOf(port)).directory(directory.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("the GCS emulator exited during start-up, see " + log);
-            }
-            try (Socket socket = new Socket()) {
-                socket.connect(new InetSocketAddress("127.0.0.1", port), 200);
-                return;
-            } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the GCS emulator did not listen within 60 s, see " + log);
-                }
-                try {
-                    Thread.sleep(100);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    throw new IOException(interrupted);
-                }
-            }
-        }
+        ServiceProcesses.awaitListening(process, port, "the GCS emulator", log);
     }
 
     public URI endpoint() {
