@@ -425,7 +425,10 @@ public class UploadService {
      * Starts the append of a creation-with-upload to the upload it just created. When no hook has learnt the new id,
      * nobody but this request can address the upload until its response names it: no other request can lock, read
      * or write it, so the lock round trips and the read of the row it just wrote are skipped (4 of the 6 statements a
-     * small creation-with-upload cost). Otherwise it is an append like any other.
+     * small creation-with-upload cost). Otherwise it is an append like any other. The reaper, which skips uploads whose
+     * lock is held, does not see this one as busy; it could only expire it if its expiry passed while the body still
+     * streams, and the append slides the expiry at half time as bytes arrive (24 h by default) while the idle timeout
+     * (60 s) ends a stalled body long before.
      */
     private CompletionStage<AppendOutcome> startFirstAppend(UploadRecord created, Caller caller, AppendCommand command,
             RequestBody body) {
