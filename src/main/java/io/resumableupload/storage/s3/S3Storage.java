@@ -755,8 +755,20 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
             durable = partStart;
         }
 
+        /**
+         * Uploads a full spool as part {@code number}: first over a connection of our own (256 KiB writes), then,
+         * if that fails, through the SDK with its retries. The SDK's transport copies a body in 4 KiB writes, each
+         * flushed as a TLS record of its own and read from the spool by a 4 KiB pread: for a 1 GiB PATCH that was
+         * 40% of the server's CPU, and a quarter of the extra records fell on the S3 endpoint.
+         */
         private String uploadPart(String target, int number, Spool part) {
             long size = part.size();
+            try {
+                return streamPart(key, target, number, part.newInputStream(), size);
+            } catch (IOException e) {
+                LOG.debugf("upload %s: part %d over a direct connection failed, retrying through the SDK: %s", uploadId,
+                        number, e);
+            }
             return s3.uploadPart(r -> r.bucket(settings.bucket()).key(key).uploadId(target).partNumber(number)
                     .contentLength(size), RequestBody.fromContentProvider(part::newInputStream, size,
                             DownloadHeaders.FALLBACK_TYPE))
