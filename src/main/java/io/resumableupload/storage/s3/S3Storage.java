@@ -833,9 +833,10 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
     private static final Duration STREAMED_PART_VALIDITY = Duration.ofMinutes(15);
 
     /**
-     * Uploads part {@code number} while the spool receives it: a presigned UploadPart sent over a connection in
-     * fixed-length streaming mode (the SDK's HttpURLConnection client buffers a whole request body in memory before
-     * sending it, so it cannot overlap). Returns the ETag; fails if the part is abandoned or S3 refuses it.
+     * Uploads part {@code number} from {@code bytes} (a full spool, or one still receiving the part): a presigned
+     * UploadPart sent over a connection in fixed-length streaming mode, 256 KiB per write (the SDK's transport writes
+     * 4 KiB at a time, each flushed as a TLS record of its own). Returns the ETag; fails if the part is abandoned or
+     * S3 refuses it. No retries here: callers fall back to the SDK.
      */
     private String streamPart(String key, String multipartId, int number, InputStream bytes, long size)
             throws IOException {
