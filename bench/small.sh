@@ -40,9 +40,8 @@ fi
 
 rounds=${1:-5}
 # Uploads of each kind every server gets before it is measured (WARMUP=N to change it). The JVM's JIT, sharing the
-# 2 cores with everything else, needs about 20,000 uploads to settle: after 3,000 of each kind a profile still had
-# 26 % of the server's samples in the compiler, and POST+PATCH rose from 225 to 640-690 uploads/s over the first
-# 28,000 uploads (4,000 at a time) before levelling off.
+# 2 cores with everything else, is slow to settle: after 3,000 of each kind a profile still had 26 % of the server's
+# samples in the compiler, and POST+PATCH rose from 225 to 640-690 uploads/s over the first 28,000 uploads.
 warmup=${WARMUP:-20000}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 results=results/small-$stamp.jsonl
