@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -101,24 +100,7 @@ public final class Azurite implements AutoCloseable {
                 && Files.mismatch(INSTALL.resolve("package-lock.json"), SOURCE.resolve("package-lock.json")) == -1) {
             return bin;
         }
-        Files.createDirectories(INSTALL);
-        for (String file : List.of("package.json", "package-lock.json")) {
-            Files.copy(SOURCE.resolve(file), INSTALL.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-        }
-        Path log = Path.of("target/it-logs/azurite-npm-ci.log");
-        Files.createDirectories(log.getParent());
-        try {
-            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-                    .directory(INSTALL.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-            if (!npm.waitFor(10, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-                npm.destroyForcibly();
-                throw new IllegalStateException("npm ci of Azurite failed, see " + log);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+        ServiceProcesses.npmCi(SOURCE, INSTALL, "azurite", 10);
         return bin;
     }
 

@@ -5,7 +5,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -72,23 +71,7 @@ public final class GcsEmulator implements AutoCloseable {
                 && Files.mismatch(INSTALL.resolve("package-lock.json"), SOURCE.resolve("package-lock.json")) == -1) {
             return INSTALL.toAbsolutePath();
         }
-        for (String file : List.of("package.json", "package-lock.json")) {
-            Files.copy(SOURCE.resolve(file), INSTALL.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-        }
-        Path log = Path.of("target/it-logs/gcs-emulator-npm-ci.log");
-        Files.createDirectories(log.getParent());
-        try {
-            Process npm = new ProcessBuilder("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error")
-                    .directory(INSTALL.toFile()).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
-            if (!npm.waitFor(15, TimeUnit.MINUTES) || npm.exitValue() != 0) {
-                npm.destroyForcibly();
-                throw new IllegalStateException("npm ci of firebase-tools failed, see " + log);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException(e);
-        }
+        ServiceProcesses.npmCi(SOURCE, INSTALL, "gcs-emulator", 15);
         return INSTALL.toAbsolutePath();
     }
 
