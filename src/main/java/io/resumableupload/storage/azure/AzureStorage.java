@@ -49,6 +49,7 @@ import io.resumableupload.storage.AppendSink;
 import io.resumableupload.storage.ConcatenatingStorage;
 import io.resumableupload.storage.PresigningStorage;
 import io.resumableupload.storage.Spool;
+import io.resumableupload.storage.StateCalls;
 import io.resumableupload.storage.StorageUnavailableException;
 import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
@@ -571,28 +572,12 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
         }
     }
 
-    private interface SqlCall<T> {
-        T run() throws SQLException;
+    private static <T> T db(StateCalls.SqlCall<T> call) throws IOException {
+        return StateCalls.db("Azure", call);
     }
 
-    private interface SqlRun {
-        void run() throws SQLException;
-    }
-
-    private static <T> T db(SqlCall<T> call) throws IOException {
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            throw new IOException("the Azure backend's state could not be read or written", e);
-        }
-    }
-
-    private static void db(SqlRun call) throws IOException {
-        try {
-            call.run();
-        } catch (SQLException e) {
-            throw new IOException("the Azure backend's state could not be read or written", e);
-        }
+    private static void db(StateCalls.SqlRun call) throws IOException {
+        StateCalls.db("Azure", call);
     }
 
     static long ceilDiv(long a, long b) {

@@ -39,6 +39,7 @@ import io.resumableupload.storage.ConcatenatingStorage;
 import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.PresigningStorage;
 import io.resumableupload.storage.Spool;
+import io.resumableupload.storage.StateCalls;
 import io.resumableupload.storage.StorageUnavailableException;
 import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
@@ -1021,28 +1022,12 @@ public final class S3Storage implements UploadStorage, ConcatenatingStorage, Pre
         }
     }
 
-    private interface SqlCall<T> {
-        T run() throws SQLException;
+    private static <T> T db(StateCalls.SqlCall<T> call) throws IOException {
+        return StateCalls.db("S3", call);
     }
 
-    private interface SqlRun {
-        void run() throws SQLException;
-    }
-
-    private static <T> T db(SqlCall<T> call) throws IOException {
-        try {
-            return call.run();
-        } catch (SQLException e) {
-            throw new IOException("the S3 backend's state could not be read or written", e);
-        }
-    }
-
-    private static void db(SqlRun call) throws IOException {
-        try {
-            call.run();
-        } catch (SQLException e) {
-            throw new IOException("the S3 backend's state could not be read or written", e);
-        }
+    private static void db(StateCalls.SqlRun call) throws IOException {
+        StateCalls.db("S3", call);
     }
 
     static long ceilDiv(long a, long b) {
