@@ -2,6 +2,7 @@
 # Benchmark: resumable-upload beside @tus/server (+ @tus/file-store) and tus-java-server, same client, same run.
 #
 #   bench/run.sh [rounds]        (default 3; needs a JDK 17+, Node.js 18+, ~12 GB free disk)
+#   SERVERS="ours node" bench/run.sh 3   (only the servers named)
 #
 # Each round starts every server fresh, warms it up the same way, then runs with bench/TusBench.java:
 #   single   1 GiB in one PATCH                      MB/s
@@ -67,7 +68,7 @@ trap stop EXIT
 
 endpoint="http://localhost:$port/files"
 for round in $(seq 1 "$rounds"); do
-  for name in ours ours-nofsync node tus-java-server; do
+  for name in ${SERVERS:-ours ours-nofsync node tus-java-server}; do
     echo "== round $round: $name"
     start "$name"
     # Same warm-up for every server (lets the JITs and caches settle).

@@ -4,6 +4,7 @@
 #
 #   bench/s3.sh [rounds]        (default 3; needs a JDK 17+, Node.js 18+, ~30 GB free disk)
 #   BENCH_ONLY=single bench/s3.sh 1   (only the scenarios whose name matches)
+#   SERVERS=ours-s3 bench/s3.sh 1      (only the servers named)
 #
 # Scenarios (as bench/run.sh): 1 GiB in one PATCH, 1 GiB in 8 MiB PATCHes, 2000 x 64 KiB at 32 in flight, and 4 GiB
 # in one PATCH while the server's peak RSS and the bytes in its spool directory are sampled every 50 ms.
@@ -108,7 +109,7 @@ empty() { find "$s3data/$1" -mindepth 1 -delete 2>/dev/null || true; }
 start_s3proxy
 endpoint="http://localhost:$port/files"
 for round in $(seq 1 "$rounds"); do
-  for name in ours-s3 node-s3; do
+  for name in ${SERVERS:-ours-s3 node-s3}; do
     echo "== round $round: $name"
     start "$name"
     bench small "$endpoint" --count 500 --size 64K --concurrency 32 >/dev/null

@@ -40,9 +40,10 @@ fi
 
 rounds=${1:-5}
 # Uploads of each kind every server gets before it is measured (WARMUP=N to change it). The JVM's JIT, sharing the
-# 2 cores with everything else, is slow to settle: after 3,000 of each kind a profile still had 26 % of the server's
-# samples in the compiler, and POST+PATCH rose from 225 to 640-690 uploads/s over the first 28,000 uploads.
-warmup=${WARMUP:-20000}
+# 2 cores with everything else, is slow to settle: its own counter (jcmd PID PerfCounter.print, java.ci.totalTime)
+# showed 3.6 s of compiling in the 4.8 s of CPU our server spent on 2,000 + 2,000 measured uploads after 20,000 of
+# each kind, and 0.4 s of 3.5 s after 40,000 of each kind (about 80 s of compiling in all since the start).
+warmup=${WARMUP:-40000}
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 results=results/small-$stamp.jsonl
 pg_url=${BENCH_PG:-127.0.0.1:5432}
