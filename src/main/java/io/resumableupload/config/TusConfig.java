@@ -475,6 +475,17 @@ public interface TusConfig {
              */
             @WithDefault("1s")
             Duration heartbeat();
+
+            /**
+             * A PATCH whose Content-Length is at most this (and whose upload is on the filesystem) takes the upload's
+             * lock as a transaction-level advisory lock on a pooled connection, in the same round trip as the read of
+             * the upload, and gives it up with the commit of the new offset: two round trips instead of four (lock,
+             * read, compare-and-set, unlock). At most a quarter of the pool's connections are held this way at once;
+             * beyond that, and for larger bodies, the lock is taken on a lock session as usual. {@code 0} turns it
+             * off. Defaults to {@code 256K}.
+             */
+            @WithDefault("256K")
+            MemorySize transactionAppendMaxSize();
         }
 
         interface Redis {

@@ -13,6 +13,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Semaphore;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
@@ -39,8 +40,13 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
 
     private final AgroalDataSource dataSource;
 
+    /** Permits for connections held by {@link #tryLockRow}: a quarter of the pool, so the rest never waits for them. */
+    private final Semaphore transactionLocks;
+
     UploadRepository(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
+        this.transactionLocks = new Semaphore(
+                Math.max(1, dataSource.getConfiguration().connectionPoolConfiguration().maxSize() / 4));
     }
 
     public void insert(UploadRecord upload) {
@@ -122,18 +128,189 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     public boolean compareAndSetOffset(String id, long expectedOffset, long newOffset, Long declaredLength,
             Instant expiresAt, Instant finishedAt, OutboxEvent event) {
         return jdbc(listOf(event), connection -> {
-            try (PreparedStatement update = connection.prepareStatement("UPDATE upload SET upload_offset = ?, "
-                    + "upload_length = COALESCE(upload_length, ?), expires_at = ?, finished_at = ?, updated_at = now() "
-                    + "WHERE id = ? AND upload_offset = ? AND expired_at IS NULL AND finished_at IS NULL")) {
-                update.setLong(1, newOffset);
-                setLong(update, 2, declaredLength);
-                setInstant(update, 3, expiresAt);
-                setInstant(update, 4, finishedAt);
-                update.setString(5, id);
-                update.setLong(6, expectedOffset);
+            try (PreparedStatement update = connection.prepareStatement(COMPARE_AND_SET_OFFSET)) {
+                setCompareAndSet(update, id, expectedOffset, newOffset, declaredLength, expiresAt, finishedAt);
                 return update.executeUpdate() == 1;
             }
         });
+    }
+
+    private static final String COMPARE_AND_SET_OFFSET = "UPDATE upload SET upload_offset = ?, "
+            + "upload_length = COALESCE(upload_length, ?), expires_at = ?, finished_at = ?, updated_at = now() "
+            + "WHERE id = ? AND upload_offset = ? AND expired_at IS NULL AND finished_at IS NULL";
+
+    private static void setCompareAndSet(PreparedStatement update, String id, long expectedOffset, long newOffset,
+            Long declaredLength, Instant expiresAt, Instant finishedAt) throws SQLException {
+        update.setLong(1, newOffset);
+        setLong(update, 2, declaredLength);
+        setInstant(update, 3, expiresAt);
+        setInstant(update, 4, finishedAt);
+        update.setString(5, id);
+        update.setLong(6, expectedOffset);
+    }
+
+    /**
+     * The upload's row, read under the upload's advisory lock taken as a transaction-level lock
+     * ({@code pg_try_advisory_xact_lock(lockKey)}) on a pooled connection: for an append whose body is small. The lock
+     * ends with the transaction, so it can neither outlive the commit of the new offset nor go back to the pool with
+     * the connection, and a replica that dies takes it with its connection. The lock and the read are two statements
+     * (the read must see what was committed before the lock was taken: in READ COMMITTED each statement reads a new
+     * snapshot) sent in one round trip.
+     *
+     * @return empty when the lock is held elsewhere, there is no such row, or a quarter of the pool is already held
+     *         this way (the caller takes the usual path then)
+     */
+    public Optional<LockedUploadRow> tryLockRow(String id, long lockKey) {
+        if (!transactionLocks.tryAcquire()) {
+            return Optional.empty();
+        }
+        Connection connection = null;
+        try {
+            connection = dataSource.getConnection();
+            connection.setAutoCommit(false);
+            boolean locked = false;
+            UploadRecord record = null;
+            try (PreparedStatement lockAndRead = connection.prepareStatement(
+                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SELECT pg_try_advisory_xact_lock(?); SELECT "
+                            + COLUMNS + " FROM upload WHERE id = ?")) {
+                lockAndRead.setLong(1, lockKey);
+                lockAndRead.setString(2, id);
+                int resultSets = 0;
+                for (boolean isResultSet = lockAndRead.execute();; isResultSet = lockAndRead.getMoreResults()) {
+                    if (!isResultSet) {
+                        if (lockAndRead.getUpdateCount() == -1) {
+                            break;
+                        }
+                        continue;
+                    }
+                    try (ResultSet rows = lockAndRead.getResultSet()) {
+                        boolean hasRow = rows.next();
+                        if (resultSets++ == 0) {
+                            locked = hasRow && rows.getBoolean(1);
+                        } else if (hasRow) {
+                            record = toRecord(rows);
+                        }
+                    }
+                }
+            }
+            if (!locked || record == null) {
+                return Optional.empty();
+            }
+            LockedUploadRow held = new LockedUploadRow(connection, record);
+            connection = null;
+            return Optional.of(held);
+        } catch (SQLException e) {
+            throw new DatabaseException(e);
+        } finally {
+            if (connection != null) {
+                endQuietly(connection);
+                transactionLocks.release();
+            }
+        }
+    }
+
+    /** Rolls back what is open (which frees a transaction-level lock) and gives the connection back to the pool. */
+    private static void endQuietly(Connection connection) {
+        try {
+            connection.rollback();
+        } catch (SQLException ignored) {
+            // a broken connection: the pool drops it, PostgreSQL ended its transaction
+        }
+        try {
+            connection.setAutoCommit(true);
+        } catch (SQLException ignored) {
+            // as above
+        }
+        try {
+            connection.close();
+        } catch (SQLException ignored) {
+            // as above
+        }
+    }
+
+    /**
+     * An upload's row held under its transaction-level advisory lock ({@link #tryLockRow}); one user at a time. The
+     * lock lasts until {@link #compareAndSetOffsetAndCommit} commits or {@link #close} rolls back.
+     */
+    public final class LockedUploadRow implements AutoCloseable {
+        private final Connection connection;
+        private final UploadRecord record;
+        private boolean open = true;
+        private boolean closed;
+
+        private LockedUploadRow(Connection connection, UploadRecord record) {
+            this.connection = connection;
+            this.record = record;
+        }
+
+        /** The row as read under the lock. */
+        public UploadRecord record() {
+            return record;
+        }
+
+        /** Whether the transaction, and so the lock, is still open (false once committed or closed). */
+        public synchronized boolean isOpen() {
+            return open;
+        }
+
+        /**
+         * Whether the database still holds the lock: a round trip on the connection (a connection that broke took
+         * its transaction, and the lock, with it).
+         */
+        public synchronized boolean confirmOpen() {
+            try {
+                return open && connection.isValid(5);
+            } catch (SQLException e) {
+                return false;
+            }
+        }
+
+        /**
+         * The offset compare-and-set ({@link UploadRepository#compareAndSetOffset}), then the commit, which frees the
+         * lock: one round trip when there is no event to write. After it the lock is gone, whatever the answer.
+         */
+        public synchronized boolean compareAndSetOffsetAndCommit(long expectedOffset, long newOffset,
+                Long declaredLength, Instant expiresAt, Instant finishedAt, OutboxEvent event) {
+            if (!open) {
+                throw new IllegalStateException("the lock of upload " + record.id() + " ended with its transaction");
+            }
+            open = false;
+            try {
+                if (event == null) {
+                    try (PreparedStatement update = connection.prepareStatement(COMPARE_AND_SET_OFFSET + "; COMMIT")) {
+                        setCompareAndSet(update, record.id(), expectedOffset, newOffset, declaredLength, expiresAt,
+                                finishedAt);
+                        update.execute();
+                        return update.getUpdateCount() == 1;
+                    }
+                }
+                boolean changed;
+                try (PreparedStatement update = connection.prepareStatement(COMPARE_AND_SET_OFFSET)) {
+                    setCompareAndSet(update, record.id(), expectedOffset, newOffset, declaredLength, expiresAt,
+                            finishedAt);
+                    changed = update.executeUpdate() == 1;
+                }
+                if (changed) {
+                    insertEvents(connection, List.of(event));
+                }
+                connection.commit();
+                return changed;
+            } catch (SQLException e) {
+                throw new DatabaseException(e);
+            }
+        }
+
+        /** Ends the transaction (rolled back unless committed, which frees the lock) and gives the connection back. */
+        @Override
+        public synchronized void close() {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            open = false;
+            endQuietly(connection);
+            transactionLocks.release();
+        }
     }
 
     /**
@@ -314,17 +491,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             try {
                 boolean changed = change.run(connection);
                 if (changed) {
-                    try (PreparedStatement insert = connection.prepareStatement("INSERT INTO hook_outbox "
-                            + "(event_id, upload_id, hook_type, payload) VALUES (?, ?, ?, ?)")) {
-                        for (OutboxEvent event : events) {
-                            insert.setObject(1, event.eventId());
-                            insert.setString(2, event.uploadId());
-                            insert.setString(3, event.type());
-                            insert.setString(4, event.payload());
-                            insert.addBatch();
-                        }
-                        insert.executeBatch();
-                    }
+                    insertEvents(connection, events);
                 }
                 connection.commit();
                 return changed;
@@ -335,6 +502,20 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 connection.setAutoCommit(true);
             }
         });
+    }
+
+    private static void insertEvents(Connection connection, List<OutboxEvent> events) throws SQLException {
+        try (PreparedStatement insert = connection.prepareStatement("INSERT INTO hook_outbox "
+                + "(event_id, upload_id, hook_type, payload) VALUES (?, ?, ?, ?)")) {
+            for (OutboxEvent event : events) {
+                insert.setObject(1, event.eventId());
+                insert.setString(2, event.uploadId());
+                insert.setString(3, event.type());
+                insert.setString(4, event.payload());
+                insert.addBatch();
+            }
+            insert.executeBatch();
+        }
     }
 
     private static List<OutboxEvent> listOf(OutboxEvent event) {

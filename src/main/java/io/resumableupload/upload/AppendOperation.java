@@ -83,6 +83,7 @@ final class AppendOperation {
     private final Long length;
     private final Long declaredLength;
     private final UploadLock lock;
+    private final OffsetCommits commits;
     private final AppendSink sink;
     private final long allowance;
     private final UploadChecksum checksum;
@@ -140,7 +141,7 @@ final class AppendOperation {
      * @param allowance the most bytes this request may append
      */
     AppendOperation(UploadService service, UploadRecord upload, RequestInfo request, Long length, Long declaredLength,
-            UploadLock lock,
+            UploadLock lock, OffsetCommits commits,
             AppendSink sink, long allowance, UploadChecksum checksum, RequestBody body, Duration idleTimeout,
             long maxBufferedBytes, long checkpointInterval, Duration releaseDrain) {
         this.service = service;
@@ -151,6 +152,7 @@ final class AppendOperation {
         this.progressIntervalNanos = service.hooks().wantsProgress() ? service.hooks().progressInterval().toNanos() : -1;
         this.declaredLength = declaredLength;
         this.lock = lock;
+        this.commits = commits;
         this.sink = sink;
         this.allowance = allowance;
         this.checksum = checksum;
@@ -160,14 +162,16 @@ final class AppendOperation {
         this.idleTimeoutNanos = idleTimeout.toNanos();
         this.maxBufferedBytes = maxBufferedBytes;
         // A checksummed append never counts before its digest is verified, so it never checkpoints.
-        this.checkpointInterval = checksum == null ? checkpointInterval : Long.MAX_VALUE;
+        // Nor does one whose first commit ends its lock (a small body under a transaction-level lock).
+        this.checkpointInterval = checksum == null && !commits.commitsOnce() ? checkpointInterval : Long.MAX_VALUE;
         this.releaseDrainNanos = releaseDrain.toNanos();
         this.committedOffset = upload.offset();
         this.writtenOffset = upload.offset();
         this.lastCheckpoint = upload.offset();
         this.expiresAt = upload.expiresAt();
         this.finished = upload.finished();
-        this.slideExpiryAt = upload.finished() ? null : service.slideExpiryAt(upload.expiresAt());
+        this.slideExpiryAt = upload.finished() || commits.commitsOnce() ? null
+                : service.slideExpiryAt(upload.expiresAt());
     }
 
     String uploadId() {
@@ -583,8 +587,7 @@ final class AppendOperation {
             done = upload.withProgress(length, durable, newExpiry, now);
             event = service.outboxEvent(HookType.POST_FINISH, done, request);
         }
-        if (!service.repository().compareAndSetOffset(upload.id(), from, durable, declaring, newExpiry,
-                finishing ? now : null, event)) {
+        if (!commits.compareAndSetOffset(from, durable, declaring, newExpiry, finishing ? now : null, event)) {
             throw new OffsetConflictException("offset of upload " + upload.id() + " moved during the append");
         }
         service.wakeIf(event);

@@ -47,8 +47,13 @@ public final class MemoryUploadLocks implements UploadLocks {
 
     @Override
     public UploadLock tryAcquire(String uploadId) {
-        Holder mine = new Holder(uploadId, () -> {
+        return tryAcquire(uploadId, () -> {
         });
+    }
+
+    /** The lock if it is free, else null (the holder is not asked to let go); release requests go to the callback. */
+    public UploadLock tryAcquire(String uploadId, Runnable onReleaseRequested) {
+        Holder mine = new Holder(uploadId, onReleaseRequested);
         return holders.putIfAbsent(uploadId, mine) == null ? mine : null;
     }
 

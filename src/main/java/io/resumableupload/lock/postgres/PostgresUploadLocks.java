@@ -157,6 +157,43 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
         }
     }
 
+    /**
+     * The in-process half of an upload's lock alone, for a holder that takes the cross-replica half itself as a
+     * transaction-level advisory lock on {@link #key} (see {@code UploadRepository.tryLockRow}); null when a request
+     * of this replica holds it. Release requests from any replica reach {@code onReleaseRequested} as for
+     * {@link #acquire}; close it only after that transaction ended: if someone asked for the lock meanwhile, closing
+     * announces its release to every replica.
+     */
+    public UploadLock tryAcquireInProcess(String uploadId, Runnable onReleaseRequested) {
+        AtomicBoolean wanted = new AtomicBoolean();
+        UploadLock inProcess = local.tryAcquire(uploadId, () -> {
+            wanted.set(true);
+            onReleaseRequested.run();
+        });
+        if (inProcess == null) {
+            return null;
+        }
+        return new UploadLock() {
+            @Override
+            public String uploadId() {
+                return uploadId;
+            }
+
+            @Override
+            public boolean isHeld() {
+                return inProcess.isHeld();
+            }
+
+            @Override
+            public void close() {
+                if (inProcess.isHeld() && wanted.get()) {
+                    announce(signals.freed(uploadId));
+                }
+                inProcess.close();
+            }
+        };
+    }
+
     /** Checks that a lock session can reach the database (readiness). */
     public void checkAvailable() throws SQLException {
         sessions[0].ping();
@@ -216,7 +253,7 @@ public final class PostgresUploadLocks implements UploadLocks, AutoCloseable {
     }
 
     /** 64 bits of SHA-256 of the id: the advisory lock key (a collision only makes two uploads wait for each other). */
-    static long key(String uploadId) {
+    public static long key(String uploadId) {
         try {
             byte[] digest = MessageDigest.getInstance("SHA-256").digest(uploadId.getBytes(StandardCharsets.UTF_8));
             return ByteBuffer.wrap(digest).getLong();

@@ -1,0 +1,249 @@
+package io.resumableupload.lock;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.URL;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.inject.Inject;
+
+import org.junit.jupiter.api.Test;
+
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import io.quarkus.test.junit.QuarkusTestProfile;
+import io.quarkus.test.junit.TestProfile;
+import io.resumableupload.lock.postgres.PostgresUploadLocks;
+import io.resumableupload.support.Poll;
+import io.resumableupload.support.RawHttp;
+import io.resumableupload.support.Tus;
+
+/**
+ * A PATCH with a small body under the PostgreSQL locks holds the upload's lock as a transaction-level advisory lock
+ * on a pooled connection, taken with the read of the row and ended by the commit of the offset. These tests look at
+ * the lock from PostgreSQL's side (pg_locks, another session trying the same key, the holder's connection killed).
+ */
+@QuarkusTest
+@TestProfile(SmallAppendLockTest.Profile.class)
+class SmallAppendLockTest {
+
+    private static final int SIZE = 1000;
+
+    public static class Profile implements QuarkusTestProfile {
+        @Override
+        public Map<String, String> getConfigOverrides() {
+            return Map.of("tus.lock.backend", "postgres", "tus.lock.postgres.heartbeat", "200ms",
+                    "quarkus.datasource.jdbc.max-size", "12", "tus.patch.idle-timeout", "30s");
+        }
+    }
+
+    @TestHTTPResource("/")
+    URL root;
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    @Test
+    void a_small_patch_holds_the_lock_in_a_transaction_that_its_commit_ends() throws Exception {
+        byte[] data = Tus.randomBytes(SIZE, 1);
+        String path = Tus.create(SIZE);
+        long key = PostgresUploadLocks.key(Tus.idOf(path));
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, 500));
+            Poll.until("the lock held by an open transaction", Duration.ofSeconds(10),
+                    () -> holders(key).contains("idle in transaction"));
+            try (Connection other = dataSource.getConnection()) {
+                assertFalse(trySessionLock(other, key), "another replica took the lock of an upload being written");
+            }
+            http.send(Arrays.copyOfRange(data, 500, SIZE));
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
+            assertNotNull(response);
+            assertEquals(204, response.status());
+            assertEquals(String.valueOf(SIZE), response.header("Upload-Offset"));
+        }
+        assertEquals(List.of(), holders(key), "the commit ended the lock");
+        assertArrayEquals(data, Tus.download(path));
+    }
+
+    @Test
+    void a_small_patch_waits_for_another_replicas_lock() throws Exception {
+        byte[] data = Tus.randomBytes(SIZE, 2);
+        String path = Tus.create(SIZE);
+        long key = PostgresUploadLocks.key(Tus.idOf(path));
+        try (Connection other = dataSource.getConnection()) {
+            assertTrue(trySessionLock(other, key));
+            try {
+                CompletableFuture<Integer> patch = CompletableFuture
+                        .supplyAsync(() -> Tus.patch(path, 0, data).statusCode());
+                Thread.sleep(1000);
+                assertFalse(patch.isDone(), "the PATCH did not wait for the lock another replica holds");
+                assertEquals(0, storedOffset(Tus.idOf(path)));
+                unlock(other, key);
+                assertEquals(204, patch.get(10, TimeUnit.SECONDS));
+            } finally {
+                unlock(other, key);
+            }
+        }
+        assertEquals(SIZE, Tus.offset(path));
+        assertArrayEquals(data, Tus.download(path));
+    }
+
+    @Test
+    void a_newer_patch_takes_over_from_a_stalled_small_one() throws Exception {
+        byte[] data = Tus.randomBytes(SIZE, 3);
+        String path = Tus.create(SIZE);
+        long key = PostgresUploadLocks.key(Tus.idOf(path));
+        try (RawHttp stalled = RawHttp.connect(root.getPort())) {
+            stalled.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, 300));
+            Poll.until("the lock held by an open transaction", Duration.ofSeconds(10),
+                    () -> holders(key).contains("idle in transaction"));
+            Poll.untilStored(Path.of("target/test-uploads", Tus.idOf(path)), 300);
+            // A newer PATCH asks the stalled one (whose idle timeout is 30 s) to let go: it stores the 300 bytes it
+            // had, and the newer one, still at offset 0, learns the offset moved.
+            long started = System.nanoTime();
+            assertEquals(409, Tus.patch(path, 0, data).statusCode());
+            assertTrue(System.nanoTime() - started < TimeUnit.SECONDS.toNanos(10), "the newer PATCH waited too long");
+            assertEquals(300, Tus.offset(path));
+            assertEquals(204, Tus.patch(path, 300, Arrays.copyOfRange(data, 300, SIZE)).statusCode());
+        }
+        assertArrayEquals(data, Tus.download(path));
+    }
+
+    @Test
+    void a_small_patch_whose_connection_dies_commits_nothing_and_the_upload_resumes() throws Exception {
+        byte[] data = Tus.randomBytes(SIZE, 4);
+        String path = Tus.create(SIZE);
+        long key = PostgresUploadLocks.key(Tus.idOf(path));
+        Path file = Path.of("target/test-uploads", Tus.idOf(path));
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(Arrays.copyOf(data, 500));
+            Poll.untilStored(file, 500);
+            try (Connection admin = dataSource.getConnection();
+                    PreparedStatement kill = admin.prepareStatement("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                            + "WHERE locktype = 'advisory' AND granted AND classid::bigint = ? AND objid::bigint = ? AND objsubid = 1")) {
+                kill.setLong(1, key >>> 32);
+                kill.setLong(2, key & 0xffffffffL);
+                try (ResultSet killed = kill.executeQuery()) {
+                    assertTrue(killed.next(), "no backend held the upload's lock");
+                }
+            }
+            Thread.sleep(500); // more than the heartbeat: the next write asks the database first
+            http.send(Arrays.copyOfRange(data, 500, SIZE));
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
+            assertNotNull(response);
+            assertEquals(503, response.status(), "the lock died with the connection");
+            assertTrue(http.readBody(response).startsWith("ERR_LOCK_UNAVAILABLE"));
+        }
+        assertEquals(0, Tus.offset(path), "nothing may count without the lock");
+        assertEquals(204, Tus.patch(path, 0, data).statusCode());
+        assertArrayEquals(data, Tus.download(path));
+    }
+
+    @Test
+    void at_most_a_quarter_of_the_pool_holds_small_patch_locks() throws Exception {
+        // The profile's pool has 12 connections: 3 may hold transaction-level locks; the other PATCHes take sessions.
+        List<RawHttp> stalled = new ArrayList<>();
+        List<String> paths = new ArrayList<>();
+        try {
+            for (int i = 0; i < 6; i++) {
+                String path = Tus.create(SIZE);
+                paths.add(path);
+                RawHttp http = RawHttp.connect(root.getPort());
+                stalled.add(http);
+                http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(new byte[100]);
+            }
+            Poll.until("every PATCH holding its upload's lock", Duration.ofSeconds(10), () -> {
+                int held = 0;
+                for (String path : paths) {
+                    held += holders(PostgresUploadLocks.key(Tus.idOf(path))).isEmpty() ? 0 : 1;
+                }
+                return held == paths.size();
+            });
+            assertEquals(3, inTransaction(paths), "transaction-level locks beyond a quarter of the pool");
+            for (RawHttp http : stalled) {
+                http.send(new byte[SIZE - 100]);
+                RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
+                assertNotNull(response);
+                assertEquals(204, response.status());
+            }
+        } finally {
+            for (RawHttp http : stalled) {
+                http.close();
+            }
+        }
+        for (String path : paths) {
+            assertEquals(SIZE, Tus.offset(path));
+        }
+    }
+
+    /** The state of each backend holding the advisory lock {@code key} ("idle" for a lock session). */
+    private List<String> holders(long key) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT a.state FROM pg_locks l "
+                        + "JOIN pg_stat_activity a ON a.pid = l.pid WHERE l.locktype = 'advisory' AND l.granted "
+                        + "AND l.classid::bigint = ? AND l.objid::bigint = ? AND l.objsubid = 1")) {
+            query.setLong(1, key >>> 32);
+            query.setLong(2, key & 0xffffffffL);
+            List<String> states = new ArrayList<>();
+            try (ResultSet rows = query.executeQuery()) {
+                while (rows.next()) {
+                    states.add(rows.getString(1));
+                }
+            }
+            return states;
+        }
+    }
+
+    /** The offset in the database (a HEAD would wait for the lock). */
+    private long storedOffset(String id) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT upload_offset FROM upload WHERE id = ?")) {
+            query.setString(1, id);
+            try (ResultSet row = query.executeQuery()) {
+                assertTrue(row.next());
+                return row.getLong(1);
+            }
+        }
+    }
+
+    private int inTransaction(List<String> paths) throws SQLException {
+        int count = 0;
+        for (String path : paths) {
+            count += holders(PostgresUploadLocks.key(Tus.idOf(path))).contains("idle in transaction") ? 1 : 0;
+        }
+        return count;
+    }
+
+    private static boolean trySessionLock(Connection connection, long key) throws SQLException {
+        try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+            lock.setLong(1, key);
+            try (ResultSet row = lock.executeQuery()) {
+                row.next();
+                return row.getBoolean(1);
+            }
+        }
+    }
+
+    private static void unlock(Connection connection, long key) throws SQLException {
+        try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+            unlock.setLong(1, key);
+            unlock.execute();
+        }
+    }
+}
