@@ -11,7 +11,8 @@ import io.resumableupload.persistence.UploadRepository.LockedUploadRow;
  * An upload's lock held as a transaction-level advisory lock ({@code UploadRepository.tryLockRow}) plus the
  * in-process lock of this replica; the offset commit ends it. It is checked like a lock session: a holder that has
  * not heard from the database for a heartbeat asks it again before its next write, so a connection that broke (and
- * freed the lock) stops the writer as soon as a lost session would.
+ * freed the lock) stops the writer as soon as a lost session would. {@link #confirmHeld()} needs no round trip of its
+ * own (the default): the commit runs on the connection that holds the lock, so it cannot succeed without it.
  */
 final class TransactionUploadLock implements UploadLock, OffsetCommits {
 
@@ -50,15 +51,6 @@ final class TransactionUploadLock implements UploadLock, OffsetCommits {
             confirmedAt = System.nanoTime();
         }
         return true;
-    }
-
-    /**
-     * No round trip needed before the commit: it runs on the connection that holds the lock, so it cannot succeed
-     * without it.
-     */
-    @Override
-    public boolean confirmHeld() {
-        return isHeld();
     }
 
     @Override
