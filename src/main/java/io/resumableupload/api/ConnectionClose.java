@@ -1,10 +1,18 @@
 package io.resumableupload.api;
 
+import java.util.concurrent.TimeUnit;
+
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Singleton;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,12 +27,24 @@ import io.vertx.ext.web.RoutingContext;
  * answered. A request pipelined behind such a response is dropped unprocessed: the client was told the connection
  * ends, and it must not find a request it believes unanswered carried out. HTTP/1.x only (HTTP/2 has no such header
  * and a connection carries other streams).
+ * <p>
+ * The close lingers when the request's body was not read to its end: the response is sent and followed by a FIN
+ * (shutdown of the output), and what the client still sends is read and discarded, for at most {@value #LINGER_MILLIS}
+ * ms and {@value #LINGER_MAX_BYTES} bytes, until the client closes its side. Closing a socket that still has unread
+ * bytes makes the kernel send a reset instead, and a client that was still writing its body (a 413 for a body too
+ * long, answered before the body was read) then got "Broken pipe" or "Connection reset" and never read the answer.
+ * nginx does the same ({@code lingering_close}).
  */
 @Singleton
 public class ConnectionClose {
 
     /** Before every other filter: a dropped request must not reach any of them. */
     private static final int PRIORITY = 1000;
+
+    /** How long a lingering close reads and discards what the client still sends (nginx: 30 s, 5 s between reads). */
+    static final long LINGER_MILLIS = 2000;
+    /** The most a lingering close reads before it closes anyway: a client streaming gigabytes is cut off. */
+    static final long LINGER_MAX_BYTES = 4 * 1024 * 1024;
 
     private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("resumable-upload.closing");
 
@@ -47,9 +67,67 @@ public class ConnectionClose {
             if ("close".equalsIgnoreCase(context.response().headers().get(HttpHeaders.CONNECTION))) {
                 // Runs as the response ends, before Vert.x starts a pipelined request: that one sees the mark.
                 channel.attr(CLOSING).set(Boolean.TRUE);
-                connection.close();
+                if (request.isEnded() || !(channel instanceof DuplexChannel)) {
+                    connection.close();
+                } else {
+                    channel.eventLoop().execute(() -> linger(channel));
+                }
             }
         });
         context.next();
+    }
+
+    /**
+     * Sends what is written so far, then a FIN, and discards whatever arrives until the client closes, the time is up
+     * or the byte budget is spent. The discarding handler goes first in the pipeline: nothing that arrives now reaches
+     * the HTTP decoder, so no pipelined request behind the refused one is parsed, let alone carried out.
+     */
+    private static void linger(Channel channel) {
+        if (!channel.isActive()) {
+            return;
+        }
+        channel.pipeline().addFirst("resumable-upload.lingering-close", new Discard());
+        channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
+            if (!written.isSuccess()) {
+                channel.close();
+                return;
+            }
+            ((DuplexChannel) channel).shutdownOutput().addListener(shut -> {
+                if (!shut.isSuccess()) {
+                    channel.close();
+                }
+            });
+        });
+        channel.eventLoop().schedule(() -> {
+            channel.close();
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        channel.config().setAutoRead(true);
+        channel.read();
+    }
+
+    /** Reads and drops the rest of a refused request; closes the connection once the byte budget is spent. */
+    private static final class Discard extends ChannelInboundHandlerAdapter {
+        private long discarded;
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object message) {
+            if (message instanceof ByteBuf bytes) {
+                discarded += bytes.readableBytes();
+            }
+            ReferenceCountUtil.release(message);
+            if (discarded > LINGER_MAX_BYTES) {
+                context.close();
+            }
+        }
+
+        @Override
+        public void channelReadComplete(ChannelHandlerContext context) {
+            // swallowed: the handlers behind this one have nothing to complete
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            context.close();
+        }
     }
 }
