@@ -28,6 +28,8 @@ cp ../src/test/azurite/package.json ../src/test/azurite/package-lock.json ../tar
   (cd ../target/azurite && npm ci --no-audit --no-fund --loglevel=error)
 [ -f "$work/1g.bin" ] || head -c 1073741824 /dev/urandom > "$work/1g.bin"
 [ -f "$work/64m.bin" ] || head -c 67108864 "$work/1g.bin" > "$work/64m.bin"
+# The test files must be on disk before the first round: their writeback otherwise falls into it.
+sync
 javac -d "$work/classes" TusBench.java
 bench() { java -cp "$work/classes" TusBench "$@"; }
 

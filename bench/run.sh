@@ -26,6 +26,9 @@ echo "== preparing"
 (cd peers/tus-java-server && ../../../mvnw -q -B package dependency:build-classpath -Dmdep.outputFile=target/classpath.txt)
 [ -f "$work/1g.bin" ] || head -c 1073741824 /dev/urandom > "$work/1g.bin"
 [ -f "$work/256m.bin" ] || head -c 268435456 "$work/1g.bin" > "$work/256m.bin"
+# The test files (and the last run's bucket or upload directory) must be on disk before the first round: their
+# writeback otherwise falls into it (the quiet-machine S3 run's first round was half as fast as the others).
+sync
 javac -d "$work/classes" TusBench.java
 bench() { java -cp "$work/classes" TusBench "$@"; }
 
