@@ -107,6 +107,9 @@ final class AppendOperation {
     private boolean ended;
     private boolean paused;
     private boolean committing;
+    /** Whether {@link #pump()} is running (on this thread: the monitor is held), and whether it must run again. */
+    private boolean pumping;
+    private boolean pumpAgain;
     private Stop stop;
     private boolean clientGone;
     /** When the idle timeout last restarted. */
@@ -353,6 +356,26 @@ final class AppendOperation {
      * went by since the last one, else the commit once the body is done and no checkpoint runs.
      */
     private synchronized void pump() {
+        // Never re-entered: a job's completion handler runs inside the call that started the job when the job was
+        // already done by then (Vert.x completes a listener at once on a completed future), and its pump() used to
+        // run in the middle of this one. The outer pump() then went on from a state that no longer held and
+        // started a second commit beside the last write (S3 appends lost their last bytes to it, under load).
+        if (pumping) {
+            pumpAgain = true;
+            return;
+        }
+        pumping = true;
+        try {
+            do {
+                pumpAgain = false;
+                pumpOnce();
+            } while (pumpAgain);
+        } finally {
+            pumping = false;
+        }
+    }
+
+    private void pumpOnce() {
         if (committing) {
             return;
         }
