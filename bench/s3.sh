@@ -5,6 +5,7 @@
 #   bench/s3.sh [rounds]        (default 3; needs a JDK 17+, Node.js 18+, ~30 GB free disk)
 #   BENCH_ONLY=single bench/s3.sh 1   (only the scenarios whose name matches)
 #   SERVERS=ours-s3 bench/s3.sh 1      (only the servers named)
+#   S3PROXY_DATA=/dev/shm/s3bench bench/s3.sh 3   (the bucket on tmpfs: needs ~9 GB of RAM)
 #
 # Scenarios (as bench/run.sh): 1 GiB in one PATCH, 1 GiB in 8 MiB PATCHes, 2000 x 64 KiB at 32 in flight, and 4 GiB
 # in one PATCH while the server's peak RSS and the bytes in its spool directory are sampled every 50 ms.
@@ -35,7 +36,9 @@ javac -d "$work/classes" TusBench.java
 bench() { java -cp "$work/classes" TusBench "$@"; }
 
 s3port=18201
-s3data=$(pwd)/$work/s3proxy-data
+# S3PROXY_DATA puts the bucket elsewhere, e.g. on tmpfs (/dev/shm/s3bench): the disk's writeback then stops being
+# the shared bottleneck of the 4 GiB stream (s3proxy writes every part, then the whole object again on completion).
+s3data=${S3PROXY_DATA:-$(pwd)/$work/s3proxy-data}
 keystore=$(pwd)/$work/s3proxy.p12
 if [ ! -f "$keystore" ]; then
   keytool -genkeypair -alias s3proxy -keyalg RSA -keysize 2048 -validity 30 -dname CN=localhost \
