@@ -63,6 +63,16 @@ public class ConnectionClose {
             connection.close();
             return;
         }
+        if (request.version() == HttpVersion.HTTP_1_0) {
+            // Vert.x answers an HTTP/1.0 keep-alive request with "Connection: keep-alive" whatever the response said,
+            // just before these handlers run: a refused body would then stay on the connection, to be read as the
+            // next request. A body left unread always ends the connection.
+            context.addHeadersEndHandler(headersEnded -> {
+                if (ErrorResponses.bodyLeftUnread(request)) {
+                    context.response().headers().set(HttpHeaders.CONNECTION, "close");
+                }
+            });
+        }
         context.addEndHandler(ended -> {
             if ("close".equalsIgnoreCase(context.response().headers().get(HttpHeaders.CONNECTION))) {
                 // Runs as the response ends, before Vert.x starts a pipelined request: that one sees the mark.

@@ -45,7 +45,7 @@ public class ErrorResponses {
      * requests over paused, so {@link HttpServerRequest#isEnded()} is false for them too, and a 404 on a HEAD must not
      * cost the client its connection.
      */
-    private static boolean bodyLeftUnread(HttpServerRequest request) {
+    static boolean bodyLeftUnread(HttpServerRequest request) {
         if (request.isEnded()) {
             return false;
         }

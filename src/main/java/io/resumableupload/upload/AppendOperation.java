@@ -574,10 +574,11 @@ final class AppendOperation {
         } finally {
             try {
                 sink.close();
-            } catch (IOException e) {
+            } catch (IOException | RuntimeException e) {
                 LOG.warnf(e, "upload %s: closing the storage sink failed", upload.id());
+            } finally {
+                lock.close();
             }
-            lock.close();
         }
     }
 

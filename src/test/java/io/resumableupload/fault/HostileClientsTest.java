@@ -146,6 +146,27 @@ class HostileClientsTest {
         assertEquals(0, Tus.offset(path));
     }
 
+    /**
+     * HTTP/1.0 with keep-alive: Vert.x used to answer "Connection: keep-alive" to a refused body whatever the response
+     * said, and kept the connection with the body unread on it, to be parsed as the next request.
+     */
+    @Test
+    void an_http_1_0_keep_alive_request_whose_body_is_refused_also_closes() throws Exception {
+        String path = Tus.create(10);
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.send("PATCH " + path + " HTTP/1.0\r\nHost: localhost\r\nConnection: keep-alive\r\nTus-Resumable: 1.0.0\r\n"
+                    + "Upload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\nContent-Length: 20\r\n\r\n"
+                    + "GET / HTTP/1.0\r\n\r\n..");
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(5));
+            assertNotNull(response);
+            assertEquals(413, response.status());
+            assertEquals("close", response.header("Connection"));
+            http.readBody(response);
+            assertTrue(http.closedByServer(Duration.ofSeconds(3)), "the connection stayed open after the 413");
+        }
+        assertEquals(0, Tus.offset(path));
+    }
+
     /** The lingering close after a refused body is bounded: a client that keeps sending is cut off. */
     @Test
     void a_refused_body_is_not_read_for_ever() throws Exception {

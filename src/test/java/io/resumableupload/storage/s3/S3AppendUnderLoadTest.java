@@ -22,8 +22,9 @@ import io.resumableupload.support.Tus;
  * every append must end with its whole body counted and exactly one tail at its end. An append's checkpoint on S3
  * is instant, so its completion handler could run inside the pump() that started it; the outer pump() then started
  * a second commit beside the last write, which parked a tail at the part boundary, dropped the request's last bytes
- * ("storage reports 5242880 bytes durable after 5242980 were written") and ended in "lock lost". It failed each of
- * the first two runs (2 of 64 appends), and S3OperationsTest about one run in three.
+ * ("storage reports 5242880 bytes durable after 5242980 were written") and ended in "lock lost". Before the fix this
+ * test (and an ad hoc version of it) failed in each of three runs, on 1 or 2 of its 64 appends; S3OperationsTest
+ * failed about one CI run in three.
  */
 @QuarkusTest
 @TestProfile(S3Profile.class)
