@@ -129,6 +129,25 @@ public final class RawHttp implements AutoCloseable {
         }
     }
 
+    /**
+     * Reads a response that must have {@code status} and say {@code Connection: close}, then checks that the server
+     * ends the connection after it (within 3 s); returns the response's body.
+     */
+    public String readClosingResponse(int status) throws IOException {
+        Response response = readResponse(Duration.ofSeconds(5));
+        if (response == null) {
+            throw new AssertionError("the connection ended before a response came");
+        }
+        if (response.status() != status || !"close".equalsIgnoreCase(response.header("Connection"))) {
+            throw new AssertionError("expected " + status + " with Connection: close, got " + response.head());
+        }
+        String body = readBody(response);
+        if (!closedByServer(Duration.ofSeconds(3))) {
+            throw new AssertionError("the connection stayed open after Connection: close");
+        }
+        return body;
+    }
+
     @Override
     public void close() throws IOException {
         socket.close();
