@@ -240,6 +240,12 @@ class MultiReplicaIT {
             long progressed = System.nanoTime();
             for (long last = 0; offset < data.length; last = offset) {
                 if (offset != last) {
+                    long stalledSeconds = (System.nanoTime() - progressed) / 1_000_000_000;
+                    if (stalledSeconds >= 30) {
+                        // Not a failure (it moved again), but never seen in a healthy run: say what held it up.
+                        System.out.printf("multi-replica: %s made no progress for %d s before offset %d; its last"
+                                + " requests: %s%n", path, stalledSeconds, offset, history);
+                    }
                     progressed = System.nanoTime();
                 } else if (System.nanoTime() - progressed > STALL_LIMIT.toNanos()) {
                     throw new IllegalStateException(path + " stuck at " + offset + " for " + STALL_LIMIT
