@@ -215,11 +215,13 @@ class MultiReplicaIT {
         /** The upload's last requests and what came of them, for the message of a stuck upload. */
         private final java.util.ArrayDeque<String> history = new java.util.ArrayDeque<>();
 
-        private void remember(String event) {
-            if (history.size() == 12) {
+        /** Records a request that started at {@code began} (System.nanoTime) and what came of it. */
+        private void remember(String event, long began) {
+            if (history.size() == 16) {
                 history.removeFirst();
             }
-            history.addLast(java.time.LocalTime.now() + " " + event);
+            history.addLast(java.time.LocalTime.now() + " " + event + " (" + (System.nanoTime() - began) / 1_000_000
+                    + " ms)");
         }
 
         ChaosUpload(byte[] data, boolean cutFirst, AtomicInteger roundRobin, AtomicLong cuts, AtomicLong failedRequests) {
@@ -231,6 +233,7 @@ class MultiReplicaIT {
         }
 
         void run() throws Exception {
+            long uploadStarted = System.nanoTime();
             String path = retrying(() -> {
                 HttpResponse<Void> created = send("POST", next(), "/files",
                         Map.of("Upload-Length", String.valueOf(data.length)));
@@ -252,14 +255,15 @@ class MultiReplicaIT {
                             + "; its last requests: " + history);
                 }
                 int replica = next();
+                long began = System.nanoTime();
                 try {
                     long remaining = data.length - offset;
                     boolean cut = cutNext || random.nextInt(4) == 0;
                     cutNext = false;
                     if (cut && remaining > 1) {
                         int sent = 1 + random.nextInt((int) remaining - 1);
-                        remember("cut PATCH to replica " + replica + " at " + offset + " after " + sent + " bytes");
                         cutPatch(replica, path, offset, sent);
+                        remember("cut PATCH to replica " + replica + " at " + offset + " after " + sent + " bytes", began);
                         cuts.incrementAndGet();
                     } else {
                         HttpResponse<Void> patched = http.send(HttpRequest.newBuilder(uri(replica, path))
@@ -269,7 +273,7 @@ class MultiReplicaIT {
                                 .method("PATCH", HttpRequest.BodyPublishers.ofByteArray(data, (int) offset, (int) remaining))
                                 .build(), HttpResponse.BodyHandlers.discarding());
                         remember("PATCH to replica " + replica + " at " + offset + ": " + patched.statusCode() + " "
-                                + patched.headers().firstValue("Upload-Offset").orElse(""));
+                                + patched.headers().firstValue("Upload-Offset").orElse(""), began);
                         if (patched.statusCode() == 204) {
                             offset = Long.parseLong(patched.headers().firstValue("Upload-Offset").orElseThrow());
                             continue;
@@ -277,25 +281,36 @@ class MultiReplicaIT {
                         failedRequests.incrementAndGet();
                     }
                 } catch (IOException e) {
-                    remember("PATCH to replica " + replica + " at " + offset + ": " + e);
+                    remember("PATCH to replica " + replica + " at " + offset + ": " + e, began);
                     failedRequests.incrementAndGet();
                 }
                 Thread.sleep(20 + random.nextInt(80));
                 String uploadPath = path;
                 offset = retrying(() -> {
-                    HttpResponse<Void> head = send("HEAD", next(), uploadPath, Map.of());
-                    remember("HEAD: " + head.statusCode() + " " + head.headers().firstValue("Upload-Offset").orElse(""));
+                    int headReplica = next();
+                    long headBegan = System.nanoTime();
+                    HttpResponse<Void> head = send("HEAD", headReplica, uploadPath, Map.of());
+                    remember("HEAD to replica " + headReplica + ": " + head.statusCode() + " "
+                            + head.headers().firstValue("Upload-Offset").orElse(""), headBegan);
                     return head.statusCode() == 200 ? Long.valueOf(head.headers().firstValue("Upload-Offset").orElseThrow())
                             : null;
                 });
             }
             String uploadPath = path;
             byte[] stored = retrying(() -> {
+                int getReplica = next();
+                long getBegan = System.nanoTime();
                 HttpResponse<byte[]> got = http
-                        .send(HttpRequest.newBuilder(uri(next(), uploadPath)).timeout(REQUEST_LIMIT)
+                        .send(HttpRequest.newBuilder(uri(getReplica, uploadPath)).timeout(REQUEST_LIMIT)
                                 .build(), HttpResponse.BodyHandlers.ofByteArray());
+                remember("GET to replica " + getReplica + ": " + got.statusCode(), getBegan);
                 return got.statusCode() == 200 ? got.body() : null;
             });
+            long uploadSeconds = (System.nanoTime() - uploadStarted) / 1_000_000_000;
+            if (uploadSeconds >= 60) {
+                // Not a failure, but a healthy run finishes every upload well inside a minute: say what took the time.
+                System.out.printf("multi-replica: %s took %d s; its last requests: %s%n", path, uploadSeconds, history);
+            }
             if (!Tus.sha256(stored).equals(Tus.sha256(data))) {
                 throw new IllegalStateException(path + ": stored bytes differ from the source");
             }
@@ -323,6 +338,7 @@ class MultiReplicaIT {
         private <T> T retrying(Call<T> call) throws Exception {
             long deadline = System.nanoTime() + REQUEST_LIMIT.toNanos();
             while (System.nanoTime() < deadline) {
+                long began = System.nanoTime();
                 try {
                     T value = call.run();
                     if (value != null) {
@@ -330,6 +346,7 @@ class MultiReplicaIT {
                     }
                 } catch (IOException e) {
                     // replica down or connection cut
+                    remember("request failed: " + e, began);
                 }
                 failedRequests.incrementAndGet();
                 Thread.sleep(50 + random.nextInt(100));
