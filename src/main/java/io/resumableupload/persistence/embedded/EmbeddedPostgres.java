@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -164,6 +165,12 @@ public final class EmbeddedPostgres {
         FileLock lock;
         try {
             lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            // This JVM holds the lock already: a @QuarkusTest restart (another test profile) or a dev-mode reload loads
+            // this class again in a new class loader, with an empty OWNED. The channel stays open: closing any
+            // channel of the file would drop the lock the process holds (POSIX).
+            OWNED.put(directory, channel);
+            return;
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
