@@ -11,8 +11,10 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.socket.DuplexChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -77,7 +79,7 @@ public class ConnectionClose {
             if ("close".equalsIgnoreCase(context.response().headers().get(HttpHeaders.CONNECTION))) {
                 // Runs as the response ends, before Vert.x starts a pipelined request: that one sees the mark.
                 channel.attr(CLOSING).set(Boolean.TRUE);
-                if (request.isEnded() || !(channel instanceof DuplexChannel)) {
+                if (!ErrorResponses.bodyLeftUnread(request) || !(channel instanceof DuplexChannel)) {
                     connection.close();
                 } else {
                     channel.eventLoop().execute(() -> linger(channel));
@@ -102,17 +104,27 @@ public class ConnectionClose {
                 channel.close();
                 return;
             }
-            ((DuplexChannel) channel).shutdownOutput().addListener(shut -> {
-                if (!shut.isSuccess()) {
-                    channel.close();
-                }
-            });
+            SslHandler tls = channel.pipeline().get(SslHandler.class);
+            if (tls == null) {
+                shutDownOutput(channel);
+            } else {
+                // TLS: close_notify first, so the client reads the end of the response as an end, not a truncation.
+                tls.closeOutbound().addListener(notified -> shutDownOutput(channel));
+            }
         });
-        channel.eventLoop().schedule(() -> {
-            channel.close();
-        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> deadline = channel.eventLoop().schedule((Runnable) channel::close, LINGER_MILLIS,
+                TimeUnit.MILLISECONDS);
+        channel.closeFuture().addListener(closed -> deadline.cancel(false));
+        // Reads resume at once if Vert.x had paused them (a paused request); already reading, nothing changes.
         channel.config().setAutoRead(true);
-        channel.read();
+    }
+
+    private static void shutDownOutput(Channel channel) {
+        ((DuplexChannel) channel).shutdownOutput().addListener(shut -> {
+            if (!shut.isSuccess()) {
+                channel.close();
+            }
+        });
     }
 
     /** Reads and drops the rest of a refused request; closes the connection once the byte budget is spent. */

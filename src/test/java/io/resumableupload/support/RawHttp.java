@@ -32,6 +32,45 @@ public final class RawHttp implements AutoCloseable {
         return new RawHttp(socket);
     }
 
+    /**
+     * A TLS connection that trusts any certificate (the test server's is self-signed). The JVM's TLS clients treat an
+     * end without close_notify as an error in the tests (surefire sets {@code com.sun.net.ssl.requireCloseNotify}),
+     * as curl and OpenSSL 3 do.
+     */
+    public static RawHttp connectTls(int port) throws Exception {
+        javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+        context.init(null, new javax.net.ssl.TrustManager[] { new javax.net.ssl.X509TrustManager() {
+            @Override
+            public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+            }
+
+            @Override
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        } }, null);
+        javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) context.getSocketFactory().createSocket("localhost", port);
+        socket.setTcpNoDelay(true);
+        socket.startHandshake();
+        return new RawHttp(socket);
+    }
+
+    /**
+     * Waits (at most {@code timeout}) for the server to end the connection cleanly: the end of the stream, with no
+     * byte before it; a reset or (over TLS) an end without close_notify is thrown as the IOException it is.
+     */
+    public void awaitCleanEnd(Duration timeout) throws IOException {
+        socket.setSoTimeout((int) timeout.toMillis());
+        int b = in.read();
+        if (b >= 0) {
+            throw new AssertionError("the server sent more on a connection it should have closed: " + (char) b);
+        }
+    }
+
     /** Sends a PATCH request head for {@code path} with the given extra header lines (each ending in CRLF). */
     public RawHttp patchHead(String path, long offset, String extraHeaders) throws IOException {
         return send("PATCH " + path + " HTTP/1.1\r\nHost: localhost\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: " + offset
