@@ -27,8 +27,7 @@ import io.vertx.ext.web.RoutingContext;
  * idle timeout) close the connection once it is sent. Vert.x decides keep-alive from the request alone, so the header
  * by itself left the socket open: the unread body was then read as nothing, and a pipelined request behind it was
  * answered. A request pipelined behind such a response is dropped unprocessed: the client was told the connection
- * ends, and it must not find a request it believes unanswered carried out. HTTP/1.x only (HTTP/2 has no such header
- * and a connection carries other streams).
+ * ends, and it must not find a request it believes unanswered carried out.
  * <p>
  * The close lingers when the request's body was not read to its end: the response is sent and followed by a FIN
  * (shutdown of the output), and what the client still sends is read and discarded, for at most {@value #LINGER_MILLIS}
@@ -36,6 +35,9 @@ import io.vertx.ext.web.RoutingContext;
  * bytes makes the kernel send a reset instead, and a client that was still writing its body (a 413 for a body too
  * long, answered before the body was read) then got "Broken pipe" or "Connection reset" and never read the answer.
  * nginx does the same ({@code lingering_close}).
+ * <p>
+ * HTTP/2 has no such header (it is removed from every response there) and a connection carries other streams: there
+ * the same lingering happens on the stream, which is then reset with NO_ERROR ({@link #lingerOnStream}).
  */
 @Singleton
 public class ConnectionClose {
@@ -45,8 +47,15 @@ public class ConnectionClose {
 
     /** How long a lingering close reads and discards what the client still sends (nginx: 30 s, 5 s between reads). */
     static final long LINGER_MILLIS = 2000;
-    /** The most a lingering close reads before it closes anyway: a client streaming gigabytes is cut off. */
-    static final long LINGER_MAX_BYTES = 4 * 1024 * 1024;
+    /**
+     * The most a lingering close reads before it closes anyway: a client streaming gigabytes is cut off. Generous, as
+     * some clients read no answer before they have sent their whole body (the JDK's HttpClient up to Java 20 over
+     * HTTP/2 ignores a reset that follows the answer, and waits for flow-control credit until its own timeout).
+     */
+    static final long LINGER_MAX_BYTES = 64 * 1024 * 1024;
+
+    /** RST_STREAM's code for "stop sending, nothing went wrong" (RFC 9113 section 7). */
+    private static final long NO_ERROR = 0;
 
     private static final AttributeKey<Boolean> CLOSING = AttributeKey.valueOf("resumable-upload.closing");
 
@@ -56,7 +65,19 @@ public class ConnectionClose {
 
     private void handle(RoutingContext context) {
         HttpServerRequest request = context.request();
-        if (request.version() == HttpVersion.HTTP_2 || !(request.connection() instanceof ConnectionBase connection)) {
+        if (request.version() == HttpVersion.HTTP_2) {
+            // Connection is a connection-specific header, forbidden on HTTP/2 (RFC 9113 section 8.2.2): Netty
+            // refused such a response and reset the stream with PROTOCOL_ERROR, so the client never saw the answer.
+            context.addHeadersEndHandler(headersEnded -> context.response().headers().remove(HttpHeaders.CONNECTION));
+            context.addEndHandler(ended -> {
+                if (!request.isEnded() && request.connection() instanceof ConnectionBase connection) {
+                    connection.channel().eventLoop().execute(() -> lingerOnStream(context));
+                }
+            });
+            context.next();
+            return;
+        }
+        if (!(request.connection() instanceof ConnectionBase connection)) {
             context.next();
             return;
         }
@@ -87,6 +108,37 @@ public class ConnectionClose {
             }
         });
         context.next();
+    }
+
+    /**
+     * HTTP/2's lingering close, for one stream: the answer came before the body was read (an error, an idle cut), and
+     * the stream's unread DATA kept the connection's flow-control window used up, stalling every other upload on the
+     * connection until the client gave up. What the client still sends is read and discarded (which returns the window)
+     * for at most {@value #LINGER_MILLIS} ms and {@value #LINGER_MAX_BYTES} bytes; past either the stream is reset with
+     * NO_ERROR, "stop sending, nothing went wrong" (RFC 9113 section 8.1). Not at once: a reset cancels the response's
+     * frames still queued in Netty's flow controller, and the client would never see the answer.
+     */
+    private static void lingerOnStream(RoutingContext context) {
+        HttpServerRequest request = context.request();
+        if (request.isEnded()) {
+            return;
+        }
+        long[] discarded = { 0 };
+        long deadline = context.vertx().setTimer(LINGER_MILLIS, expired -> {
+            if (!request.isEnded()) {
+                context.response().reset(NO_ERROR);
+            }
+        });
+        request.exceptionHandler(failure -> context.vertx().cancelTimer(deadline));
+        request.endHandler(ended -> context.vertx().cancelTimer(deadline));
+        request.handler(data -> {
+            discarded[0] += data.length();
+            if (discarded[0] > LINGER_MAX_BYTES) {
+                context.vertx().cancelTimer(deadline);
+                context.response().reset(NO_ERROR);
+            }
+        });
+        request.resume();
     }
 
     /**
