@@ -62,7 +62,7 @@ class Http2StreamsTest {
     /** The 409 reaches the client, the stream ends cleanly, and the next upload on the connection goes through. */
     @Test
     void a_refused_patch_is_answered_and_the_connection_still_carries_uploads() throws Exception {
-        int size = 3 * 1024 * 1024; // far more than a connection's flow-control window (64 KiB)
+        int size = 6 * 1024 * 1024; // more than a connection's flow-control window (4 MiB)
         String refused = Tus.create(size);
         Answer wrongOffset = patch(refused, 5, Buffer.buffer(new byte[size]));
         assertEquals(409, wrongOffset.status(), wrongOffset.toString());
@@ -100,6 +100,15 @@ class Http2StreamsTest {
         Answer patched = patch(accepted, 0, Buffer.buffer(data));
         assertEquals(204, patched.status(), patched.toString());
         assertSame(wrongOffset.connection(), patched.connection(), "the uploads did not share a connection");
+    }
+
+    /** Each upload may send 1 MiB ahead (HTTP/2's default, 64 KiB, held it to 64 KiB per round trip). */
+    @Test
+    void an_upload_may_send_a_mebibyte_ahead() throws Exception {
+        String path = Tus.create(10);
+        Answer patched = patch(path, 0, Buffer.buffer(new byte[10]));
+        assertEquals(204, patched.status(), patched.toString());
+        assertEquals(1024 * 1024, patched.connection().remoteSettings().getInitialWindowSize());
     }
 
     /** What came back for a PATCH; {@code ended} completes when the request was sent whole, else fails. */
