@@ -121,16 +121,8 @@ class HostileClientsTest {
     @Test
     void a_client_still_sending_a_refused_body_reads_the_413() throws Exception {
         String path = Tus.create(10);
-        byte[] piece = new byte[64 * 1024];
-        int pieces = 48; // 3 MiB: more than the socket buffers hold, less than the lingering close reads
         try (RawHttp http = RawHttp.connect(root.getPort())) {
-            http.patchHead(path, 0, "Content-Length: " + (long) piece.length * pieces + "\r\n");
-            for (int i = 0; i < pieces; i++) {
-                http.send(piece);
-                if (i % 8 == 0) {
-                    Thread.sleep(20);
-                }
-            }
+            http.patchOf3MiBInPieces(path);
             assertTrue(http.readClosingResponse(413).startsWith("ERR_UPLOAD_SIZE_EXCEEDED"));
         }
         assertEquals(0, Tus.offset(path));

@@ -63,16 +63,8 @@ class TlsLingeringCloseTest {
     @Test
     void a_client_still_sending_a_refused_body_reads_the_413_and_a_clean_tls_end() throws Exception {
         String path = Tus.create(10);
-        byte[] piece = new byte[64 * 1024];
-        int pieces = 48; // 3 MiB: more than the socket buffers hold, less than the lingering close reads
         try (RawHttp http = RawHttp.connectTls(secure.getPort())) {
-            http.patchHead(path, 0, "Content-Length: " + (long) piece.length * pieces + "\r\n");
-            for (int i = 0; i < pieces; i++) {
-                http.send(piece);
-                if (i % 8 == 0) {
-                    Thread.sleep(20);
-                }
-            }
+            http.patchOf3MiBInPieces(path);
             RawHttp.Response response = http.readResponse(Duration.ofSeconds(5));
             assertEquals(413, response.status());
             assertEquals("close", response.header("Connection"));

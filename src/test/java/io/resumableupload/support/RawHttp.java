@@ -77,6 +77,23 @@ public final class RawHttp implements AutoCloseable {
                 + "\r\nContent-Type: application/offset+octet-stream\r\n" + extraHeaders + "\r\n");
     }
 
+    /**
+     * Sends a PATCH of 3 MiB (more than the socket buffers hold, less than a lingering close reads) at offset 0 in
+     * 64 KiB pieces with short pauses, as a client that goes on writing its body after an early answer.
+     */
+    public RawHttp patchOf3MiBInPieces(String path) throws IOException, InterruptedException {
+        byte[] piece = new byte[64 * 1024];
+        int pieces = 48;
+        patchHead(path, 0, "Content-Length: " + (long) piece.length * pieces + "\r\n");
+        for (int i = 0; i < pieces; i++) {
+            send(piece);
+            if (i % 8 == 0) {
+                Thread.sleep(20);
+            }
+        }
+        return this;
+    }
+
     public RawHttp send(String text) throws IOException {
         return send(text.getBytes(StandardCharsets.ISO_8859_1));
     }
