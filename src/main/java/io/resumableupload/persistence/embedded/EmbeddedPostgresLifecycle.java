@@ -4,14 +4,14 @@ import jakarta.annotation.Priority;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 
-import io.quarkus.runtime.LaunchMode;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
 
 /**
  * Stops the embedded PostgreSQL after everything else in the shutdown (observers run by ascending priority, and
- * in-flight uploads drain in an earlier one), so the last offsets are committed first. In dev mode it keeps running
- * across live reloads and stops when the JVM exits.
+ * in-flight uploads drain in an earlier one), so the last offsets are committed first. Dev mode too: a live reload
+ * loads this code again in a new class loader, which cannot reach the running server (it starts a new one, a few
+ * seconds), and the old one held the data directory's lock, so the reload failed.
  */
 @ApplicationScoped
 public class EmbeddedPostgresLifecycle {
@@ -21,8 +21,6 @@ public class EmbeddedPostgresLifecycle {
     }
 
     void onShutdown(@Observes @Priority(Integer.MAX_VALUE) ShutdownEvent event) {
-        if (LaunchMode.current() != LaunchMode.DEVELOPMENT) {
-            EmbeddedPostgres.stop();
-        }
+        EmbeddedPostgres.stop();
     }
 }
