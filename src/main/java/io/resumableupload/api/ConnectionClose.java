@@ -18,7 +18,10 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.quarkus.vertx.http.runtime.filters.Filters;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.impl.HttpServerRequestInternal;
+import io.vertx.core.impl.ContextInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
 
@@ -31,13 +34,14 @@ import io.vertx.ext.web.RoutingContext;
  * <p>
  * The close lingers when the request's body was not read to its end: the response is sent and followed by a FIN
  * (shutdown of the output), and what the client still sends is read and discarded, for at most {@value #LINGER_MILLIS}
- * ms and {@value #LINGER_MAX_BYTES} bytes, until the client closes its side. Closing a socket that still has unread
+ * ms ({@value #LINGER_IDLE_MILLIS} ms without a byte end it) and {@value #LINGER_MAX_BYTES} bytes, until the client
+ * closes its side. Closing a socket that still has unread
  * bytes makes the kernel send a reset instead, and a client that was still writing its body (a 413 for a body too
  * long, answered before the body was read) then got "Broken pipe" or "Connection reset" and never read the answer.
  * nginx does the same ({@code lingering_close}).
  * <p>
  * HTTP/2 has no such header (it is removed from every response there) and a connection carries other streams: there
- * the same lingering happens on the stream, which is then reset with NO_ERROR ({@link #lingerOnStream}).
+ * the same lingering happens on the stream, which is then reset with NO_ERROR ({@link StreamLinger}).
  */
 @Singleton
 public class ConnectionClose {
@@ -51,6 +55,8 @@ public class ConnectionClose {
      * link (the JDK's HttpClient up to Java 20 over HTTP/2); the byte budget below stops a fast flood sooner.
      */
     static final long LINGER_MILLIS = 30_000;
+    /** An HTTP/1.x lingering close ends sooner when the client sends nothing for this long (nginx's lingering_timeout). */
+    static final long LINGER_IDLE_MILLIS = 5_000;
     /**
      * The most a lingering close reads before it closes anyway: a client streaming gigabytes is cut off. Generous, as
      * some clients read no answer before they have sent their whole body (the JDK's HttpClient up to Java 20 over
@@ -74,8 +80,12 @@ public class ConnectionClose {
             // refused such a response and reset the stream with PROTOCOL_ERROR, so the client never saw the answer.
             context.addHeadersEndHandler(headersEnded -> context.response().headers().remove(HttpHeaders.CONNECTION));
             context.addEndHandler(ended -> {
-                if (!request.isEnded() && request.connection() instanceof ConnectionBase connection) {
-                    connection.channel().eventLoop().execute(() -> lingerOnStream(context));
+                // Only after a response that went out whole: a stream the client reset, or a connection that closed,
+                // has nothing to linger on (a reset would name a closed stream), and its early bytes stay the append's.
+                if (ended.succeeded() && !request.isEnded() && request instanceof HttpServerRequestInternal internal) {
+                    ContextInternal streamContext = (ContextInternal) internal.context();
+                    streamContext.runOnContext(started -> new StreamLinger(request, context.response(), streamContext)
+                            .start());
                 }
             });
             context.next();
@@ -122,27 +132,48 @@ public class ConnectionClose {
      * NO_ERROR, "stop sending, nothing went wrong" (RFC 9113 section 8.1). Not at once: a reset cancels the response's
      * frames still queued in Netty's flow controller, and the client would never see the answer.
      */
-    private static void lingerOnStream(RoutingContext context) {
-        HttpServerRequest request = context.request();
-        if (request.isEnded()) {
-            return;
+    private static final class StreamLinger {
+        private final HttpServerRequest request;
+        private final HttpServerResponse response;
+        /** The stream's context: every handler and the timer run on it, one at a time. */
+        private final ContextInternal streamContext;
+        private long discarded;
+        private long deadline;
+        private boolean over;
+
+        StreamLinger(HttpServerRequest request, HttpServerResponse response, ContextInternal streamContext) {
+            this.request = request;
+            this.response = response;
+            this.streamContext = streamContext;
         }
-        long[] discarded = { 0 };
-        long deadline = context.vertx().setTimer(LINGER_MILLIS, expired -> {
-            if (!request.isEnded()) {
-                context.response().reset(NO_ERROR);
+
+        void start() {
+            if (request.isEnded()) {
+                return;
             }
-        });
-        request.exceptionHandler(failure -> context.vertx().cancelTimer(deadline));
-        request.endHandler(ended -> context.vertx().cancelTimer(deadline));
-        request.handler(data -> {
-            discarded[0] += data.length();
-            if (discarded[0] > LINGER_MAX_BYTES) {
-                context.vertx().cancelTimer(deadline);
-                context.response().reset(NO_ERROR);
+            deadline = streamContext.setTimer(LINGER_MILLIS, expired -> end(true));
+            request.exceptionHandler(failure -> end(false));
+            request.endHandler(ended -> end(false));
+            request.handler(data -> {
+                discarded += data.length();
+                if (discarded > LINGER_MAX_BYTES) {
+                    end(true);
+                }
+            });
+            request.resume();
+        }
+
+        /** Ends the lingering once, with a reset when the client is still sending. */
+        private void end(boolean reset) {
+            if (over) {
+                return;
             }
-        });
-        request.resume();
+            over = true;
+            streamContext.owner().cancelTimer(deadline);
+            if (reset) {
+                response.reset(NO_ERROR);
+            }
+        }
     }
 
     /**
@@ -154,7 +185,8 @@ public class ConnectionClose {
         if (!channel.isActive()) {
             return;
         }
-        channel.pipeline().addFirst("resumable-upload.lingering-close", new Discard());
+        Discard discard = new Discard();
+        channel.pipeline().addFirst("resumable-upload.lingering-close", discard);
         channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(written -> {
             if (!written.isSuccess()) {
                 channel.close();
@@ -168,9 +200,8 @@ public class ConnectionClose {
                 tls.closeOutbound().addListener(notified -> shutDownOutput(channel));
             }
         });
-        ScheduledFuture<?> deadline = channel.eventLoop().schedule((Runnable) channel::close, LINGER_MILLIS,
-                TimeUnit.MILLISECONDS);
-        channel.closeFuture().addListener(closed -> deadline.cancel(false));
+        discard.closeWhenIdleOrLate(channel, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS));
+        channel.closeFuture().addListener(closed -> discard.stopChecking());
         // Reads resume at once if Vert.x had paused them (a paused request); already reading, nothing changes.
         channel.config().setAutoRead(true);
     }
@@ -183,9 +214,32 @@ public class ConnectionClose {
         });
     }
 
-    /** Reads and drops the rest of a refused request; closes the connection once the byte budget is spent. */
+    /**
+     * Reads and drops the rest of a refused request; closes the connection once the byte budget is spent, the client
+     * sent nothing for {@value #LINGER_IDLE_MILLIS} ms, or the lingering's time is up. Runs on the channel's event loop.
+     */
     private static final class Discard extends ChannelInboundHandlerAdapter {
         private long discarded;
+        private long discardedAtLastCheck;
+        private ScheduledFuture<?> check;
+
+        void closeWhenIdleOrLate(Channel channel, long lingerEndsNanos) {
+            long left = TimeUnit.NANOSECONDS.toMillis(lingerEndsNanos - System.nanoTime());
+            check = channel.eventLoop().schedule(() -> {
+                if (discarded == discardedAtLastCheck || System.nanoTime() - lingerEndsNanos >= 0) {
+                    channel.close();
+                    return;
+                }
+                discardedAtLastCheck = discarded;
+                closeWhenIdleOrLate(channel, lingerEndsNanos);
+            }, Math.max(1, Math.min(LINGER_IDLE_MILLIS, left)), TimeUnit.MILLISECONDS);
+        }
+
+        void stopChecking() {
+            if (check != null) {
+                check.cancel(false);
+            }
+        }
 
         @Override
         public void channelRead(ChannelHandlerContext context, Object message) {

@@ -144,6 +144,30 @@ class HostileClientsTest {
         assertEquals(0, Tus.offset(path));
     }
 
+    /**
+     * A client that goes silent after its refused body was answered (it neither sends nor closes) does not keep the
+     * lingering connection for the whole 30 s: 5 s without a byte end it, and what it sends after that is refused.
+     */
+    @Test
+    void a_silent_client_loses_its_lingering_connection_after_5_s() throws Exception {
+        String path = Tus.create(10);
+        try (RawHttp http = RawHttp.connect(root.getPort())) {
+            http.patchHead(path, 0, "Content-Length: 1000000\r\n").send(new byte[1000]);
+            assertTrue(http.readClosingResponse(413).startsWith("ERR_UPLOAD_SIZE_EXCEEDED"));
+            Thread.sleep(8_000);
+            boolean refused = false;
+            try {
+                for (int i = 0; i < 20 && !refused; i++) {
+                    http.send(new byte[1000]);
+                    Thread.sleep(50);
+                }
+            } catch (java.io.IOException expected) {
+                refused = true; // reset by the server: the connection is gone
+            }
+            assertTrue(refused, "the server still read a silent client's bytes 8 s after its answer");
+        }
+    }
+
     /** The lingering close after a refused body is bounded: a client that keeps sending is cut off. */
     @Test
     void a_refused_body_is_not_read_for_ever() throws Exception {

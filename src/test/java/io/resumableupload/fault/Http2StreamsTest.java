@@ -63,7 +63,7 @@ class Http2StreamsTest {
     /** The 409 reaches the client, the stream ends cleanly, and the next upload on the connection goes through. */
     @Test
     void a_refused_patch_is_answered_and_the_connection_still_carries_uploads() throws Exception {
-        int size = 6 * 1024 * 1024; // more than a connection's flow-control window (4 MiB)
+        int size = 6 * 1024 * 1024; // more than a connection's flow-control window (1 MiB)
         String refused = Tus.create(size);
         Answer wrongOffset = patch(refused, 5, Buffer.buffer(new byte[size]));
         assertEquals(409, wrongOffset.status(), wrongOffset.toString());
