@@ -35,9 +35,9 @@ import io.vertx.ext.web.RoutingContext;
  * The close lingers when the request's body was not read to its end: the response is sent and followed by a FIN
  * (shutdown of the output), and what the client still sends is read and discarded, for at most {@value #LINGER_MILLIS}
  * ms ({@value #LINGER_IDLE_MILLIS} ms without a byte end it) and {@value #LINGER_MAX_BYTES} bytes, until the client
- * closes its side. Closing a socket that still has unread
- * bytes makes the kernel send a reset instead, and a client that was still writing its body (a 413 for a body too
- * long, answered before the body was read) then got "Broken pipe" or "Connection reset" and never read the answer.
+ * closes its side. Closing a socket that still has unread bytes makes the kernel send a reset instead, and a client
+ * that was still writing its body (a 413 for a body too long, answered before the body was read) then got "Broken
+ * pipe" or "Connection reset" and never read the answer.
  * nginx does the same ({@code lingering_close}).
  * <p>
  * HTTP/2 has no such header (it is removed from every response there) and a connection carries other streams: there
