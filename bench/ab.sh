@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # A/B of one setting of our server on small uploads: the same build started with VAR=A and VAR=B in turn, each start
-# warmed like bench/small.sh (40,000 uploads of each kind), then two measured runs of 2000 x 64 KiB POST+PATCH at 32
-# in flight; as deployed with several replicas (external PostgreSQL, postgres lock, fsync on, -Xmx256m).
+# warmed like bench/small.sh (40,000 uploads of each kind), then two measured runs each of 2000 x 64 KiB POST+PATCH and
+# of 2000 creation-with-upload at 32 in flight; as deployed with several replicas (external PostgreSQL, postgres
+# lock, fsync on, -Xmx256m).
 #
 #   bench/ab.sh VAR A B [pairs]     e.g. bench/ab.sh TUS_LOCK_POSTGRES_TRANSACTION_APPEND_MAX_SIZE 0 256K 3
 #
@@ -32,9 +33,12 @@ run() {
   bench small "http://localhost:$port/files" --count 40000 --size 64K --concurrency 32 >/dev/null
   bench small "http://localhost:$port/files" --count 40000 --size 64K --concurrency 32 --creation-with-upload true >/dev/null
   for _ in 1 2; do
-    line=$(bench small "http://localhost:$port/files" --count 2000 --size 64K --concurrency 32 --cpu-pid "$pid")
-    echo "$var=$value $line"
-    echo "{\"variant\":\"$value\",${line#\{}" >>"$results"
+    for cwu in false true; do
+      line=$(bench small "http://localhost:$port/files" --count 2000 --size 64K --concurrency 32 --cpu-pid "$pid" \
+        --creation-with-upload $cwu)
+      echo "$var=$value $line"
+      echo "{\"variant\":\"$value\",${line#\{}" >>"$results"
+    done
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
 }
@@ -42,9 +46,10 @@ for _ in $(seq 1 "$pairs"); do run "$a"; run "$b"; done
 python3 - "$results" <<'PY'
 import json, statistics, sys
 rows = [json.loads(l) for l in open(sys.argv[1])]
-for variant in dict.fromkeys(r["variant"] for r in rows):
-    mine = [r for r in rows if r["variant"] == variant]
+for scenario in dict.fromkeys(r["scenario"] for r in rows):
+  for variant in dict.fromkeys(r["variant"] for r in rows):
+    mine = [r for r in rows if r["variant"] == variant and r["scenario"] == scenario]
     med = lambda k: statistics.median(r[k] for r in mine)
-    print(f"{variant}: {med('uploads_per_s'):.1f} uploads/s, p99 {med('p99_ms'):.1f} ms, "
+    print(f"{scenario} {variant}: {med('uploads_per_s'):.1f} uploads/s, p99 {med('p99_ms'):.1f} ms, "
           f"server {med('server_cpu_ms'):.3f} ms, PostgreSQL {med('pg_cpu_ms'):.3f} ms per upload (median of {len(mine)})")
 PY

@@ -181,10 +181,50 @@ final class AppendOperation {
         return upload.id();
     }
 
-    /** Starts streaming; the stage completes once the outcome is committed and the lock released. */
+    /**
+     * Starts streaming; the stage completes once the outcome is committed and the lock released. Called on a worker
+     * with the whole body already read ahead ({@link RequestBody#takeWholeBody}), it writes and commits it right there
+     * and the stage is complete on return.
+     */
     CompletionStage<AppendOutcome> start() {
-        context.runOnContext(ignored -> begin());
+        ByteBuffer[] whole = Context.isOnEventLoopThread() ? null : takeWholeBody();
+        if (whole == null) {
+            context.runOnContext(ignored -> begin());
+            return outcome;
+        }
+        service.metrics().appendReadAhead();
+        try {
+            write(whole);
+        } catch (IOException | RuntimeException e) {
+            storageFailure = e;
+        }
+        try {
+            complete(commitOnWorker());
+        } catch (RuntimeException | Error e) {
+            complete(failed(e));
+        }
         return outcome;
+    }
+
+    /**
+     * The whole body, taken as the last batch of a commit (as {@link #writeLastBatchAndCommit} would, with no thread
+     * hop); null when it has not all arrived or a stop came first, and the body is then delivered as usual.
+     */
+    private synchronized ByteBuffer[] takeWholeBody() {
+        if (stop != null || releaseRequested || started) {
+            return null;
+        }
+        Buffer[] chunks = body.takeWholeBody(allowance);
+        if (chunks == null) {
+            return null;
+        }
+        started = true;
+        ended = true;
+        committing = true;
+        for (Buffer chunk : chunks) {
+            enqueue(chunk);
+        }
+        return takePending();
     }
 
     /** On the request's context: installs the body handlers (or ends at once when stopped before reading). */

@@ -18,6 +18,11 @@ import io.vertx.ext.web.RoutingContext;
  * that arrived are stored [tusd body_reader.go]. A connection that went away before delivery started (while the
  * request waited for a worker or the upload's lock) is reported too, at once, and the bytes it brought are kept:
  * {@link #keepEarlyBytes} holds them from the request's arrival.
+ *
+ * <p>
+ * A small body with a declared length ({@code tus.patch.read-ahead-max-size}) is read as it arrives, while its request
+ * waits for a worker: when the worker finds it complete ({@link #takeWholeBody}), the append writes and commits it on
+ * that worker in one go, with no hop to the event loop and back for the body.
  */
 public final class RequestBody {
 
@@ -56,7 +61,7 @@ public final class RequestBody {
      * of requests whose response ended, and the connection's close ends it), and those bytes, the ones that arrived
      * before the FIN, went to no handler. Only requests that can carry an upload body (PATCH, POST) with one.
      */
-    public static void keepEarlyBytes(RoutingContext routing) {
+    public static void keepEarlyBytes(RoutingContext routing, long readAheadMaxSize) {
         HttpServerRequest request = routing.request();
         if (!carriesBody(request)) {
             return;
@@ -65,8 +70,44 @@ public final class RequestBody {
         // Paused, as Quarkus hands it over; pausing here also stops the handler below from resuming it.
         request.pause();
         request.handler(early::add);
-        request.endHandler(ignored -> early.ended = true);
+        request.endHandler(ignored -> early.end());
         routing.put(EARLY, early);
+        long declared = readAheadLength(request, readAheadMaxSize);
+        if (declared > 0) {
+            early.declaredLength = declared;
+        }
+    }
+
+    /**
+     * To run on the request's event loop once the request went on its way to a worker: a body to read ahead
+     * ({@link #keepEarlyBytes}) starts flowing into the early bytes. Not before: the REST layer pauses every request
+     * as it takes it over.
+     */
+    public static void readAhead(RoutingContext routing) {
+        Early early = routing.get(EARLY);
+        if (early != null && early.declaredLength > 0) {
+            early.resumeUnlessDone();
+        }
+    }
+
+    /**
+     * The Content-Length of a TUS request body small enough to read ahead, or -1. Never with {@code Expect:
+     * 100-continue}: that client sends nothing before the append starts and says so, and a refused request must not
+     * ask for its body.
+     */
+    private static long readAheadLength(HttpServerRequest request, long readAheadMaxSize) {
+        if (readAheadMaxSize <= 0 || request.getHeader("Tus-Resumable") == null || request.getHeader("Expect") != null
+                || request.getHeader("Transfer-Encoding") != null) {
+            return -1;
+        }
+        String header = request.getHeader("Content-Length");
+        long length;
+        try {
+            length = header == null ? -1 : Long.parseLong(header.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+        return length > 0 && length <= Math.min(readAheadMaxSize, EARLY_LIMIT) ? length : -1;
     }
 
     private static boolean carriesBody(HttpServerRequest request) {
@@ -79,12 +120,21 @@ public final class RequestBody {
                 || (length != null && !length.strip().equals("0"));
     }
 
-    /** Bytes delivered before the append started (event loop only). */
+    /**
+     * Bytes delivered before the append started. Filled on the event loop; a worker may take a whole body read ahead
+     * ({@link #takeWholeBody}), hence the monitor.
+     */
     private static final class Early {
         private final HttpServerRequest request;
         private final ArrayDeque<Buffer> chunks = new ArrayDeque<>();
         private long bytes;
         private boolean ended;
+        /** The Content-Length of a body read ahead, else 0. */
+        private long declaredLength;
+        /** A worker took the whole body: nothing is left to deliver. */
+        private boolean taken;
+        /** The append started delivery: it pauses and resumes the request from then on. */
+        private boolean delivered;
 
         Early(HttpServerRequest request) {
             this.request = request;
@@ -96,7 +146,7 @@ public final class RequestBody {
          * append). The request should still be paused here; if something resumed it, it is paused again once
          * {@link #EARLY_LIMIT} bytes are held, and the append resumes it when it starts.
          */
-        private void add(Buffer chunk) {
+        private synchronized void add(Buffer chunk) {
             chunks.add(chunk);
             bytes += chunk.length();
             if (bytes >= EARLY_LIMIT) {
@@ -107,6 +157,52 @@ public final class RequestBody {
                 }
             }
         }
+
+        private synchronized void end() {
+            ended = true;
+        }
+
+        /** Resumes reading unless the body already ended or the append took it over. */
+        private synchronized void resumeUnlessDone() {
+            if (!ended && !taken && !delivered && bytes < EARLY_LIMIT) {
+                try {
+                    request.resume();
+                } catch (IllegalStateException over) {
+                    // reset or closed meanwhile: nothing more comes
+                }
+            }
+        }
+
+        private synchronized Buffer[] takeWholeBody(long maxBytes) {
+            if (taken || !ended || declaredLength == 0 || bytes != declaredLength || bytes > maxBytes) {
+                return null;
+            }
+            taken = true;
+            Buffer[] body = chunks.toArray(new Buffer[0]);
+            chunks.clear();
+            return body;
+        }
+
+        /** What arrived so far, for the append, which delivers the body from now on (on the event loop). */
+        private synchronized Buffer[] startDelivery() {
+            delivered = true;
+            Buffer[] arrived = chunks.toArray(new Buffer[0]);
+            chunks.clear();
+            return arrived;
+        }
+
+        private synchronized boolean ended() {
+            return ended;
+        }
+    }
+
+    /**
+     * The whole body, when it was read ahead and has fully arrived, its length the declared one and at most
+     * {@code maxBytes}; else null (and nothing is taken: {@link #start} delivers it as usual). Callable from any
+     * thread; once it returned the body, {@link #start} must not be called.
+     */
+    Buffer[] takeWholeBody(long maxBytes) {
+        return early == null ? null : early.takeWholeBody(maxBytes);
     }
 
     /** The context whose event loop delivers this body; all pipeline state changes run on it. */
@@ -121,11 +217,11 @@ public final class RequestBody {
      */
     void start(Listener listener) {
         if (early != null) {
-            for (Buffer chunk : early.chunks) {
+            for (Buffer chunk : early.startDelivery()) {
                 listener.onData(chunk);
             }
-            early.chunks.clear();
-            if (early.ended) {
+            // Nothing can arrive meanwhile: the early handler runs on this event loop too.
+            if (early.ended()) {
                 // The whole body came before the append started (Vert.x no longer takes handlers for it).
                 listener.onEnd();
                 return;

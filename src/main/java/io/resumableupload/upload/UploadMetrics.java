@@ -28,6 +28,7 @@ public class UploadMetrics {
     private final Counter bytesReceived;
     private final Counter bytesArrived;
     private final Counter checksumMismatches;
+    private final Counter appendsReadAhead;
     private final Timer patchDuration;
     private final Timer lockAcquire;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -58,6 +59,10 @@ public class UploadMetrics {
                 .description("Upload bytes durably stored and acknowledged").register(registry);
         bytesArrived = Counter.builder("tus.bytes.arrived").baseUnit("bytes")
                 .description("Upload bytes read from request bodies as they arrive (before they are durable)")
+                .register(registry);
+        appendsReadAhead = Counter.builder("tus.appends.read.ahead")
+                .description("Appends whose whole body was read while they waited for a worker, then written and "
+                        + "committed in one step (tus.patch.read-ahead-max-size)")
                 .register(registry);
         checksumMismatches = Counter.builder("tus.checksum.mismatches")
                 .description("Requests rejected with 460 Checksum Mismatch").register(registry);
@@ -129,6 +134,10 @@ public class UploadMetrics {
 
     public void checksumMismatch() {
         checksumMismatches.increment();
+    }
+
+    void appendReadAhead() {
+        appendsReadAhead.increment();
     }
 
     public void appendStarted() {
