@@ -155,7 +155,8 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * ends with the transaction, so it can neither outlive the commit of the new offset nor go back to the pool with
      * the connection, and a replica that dies takes it with its connection. The lock and the read are two statements
      * (the read must see what was committed before the lock was taken: in READ COMMITTED each statement reads a new
-     * snapshot) sent in one round trip.
+     * snapshot, and every pooled connection is READ COMMITTED: {@code quarkus.datasource.jdbc.transaction-isolation-level})
+     * sent in one round trip.
      *
      * @return empty when the lock is held elsewhere, there is no such row, or a quarter of the pool is already held
      *         this way (the caller takes the usual path then)
@@ -171,7 +172,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             boolean locked = false;
             UploadRecord record = null;
             try (PreparedStatement lockAndRead = connection.prepareStatement(
-                    "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; SELECT pg_try_advisory_xact_lock(?); SELECT "
+                    "SELECT pg_try_advisory_xact_lock(?); SELECT "
                             + COLUMNS + " FROM upload WHERE id = ?")) {
                 lockAndRead.setLong(1, lockKey);
                 lockAndRead.setString(2, id);

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -109,8 +110,13 @@ public final class FileSystemStorage
                 // Bytes were acknowledged, so the file must be there: never create a fresh one in its place.
                 channel = FileChannel.open(file, StandardOpenOption.WRITE);
             } else {
-                created = !Files.exists(file);
-                channel = openCreating(file, StandardOpenOption.WRITE);
+                // Usually the first append of the upload: create the file, one system call (no look first).
+                try {
+                    channel = openCreating(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
+                    created = true;
+                } catch (FileAlreadyExistsException e) {
+                    channel = openCreating(file, StandardOpenOption.WRITE);
+                }
             }
         } catch (NoSuchFileException e) {
             throw new UploadBytesLostException("the file of upload " + uploadId + " is gone but its offset is "
