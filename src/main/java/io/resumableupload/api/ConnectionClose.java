@@ -16,6 +16,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.quarkus.vertx.http.runtime.filters.Filters;
+import io.resumableupload.upload.RequestBody;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
@@ -114,7 +115,9 @@ public class ConnectionClose {
             if ("close".equalsIgnoreCase(context.response().headers().get(HttpHeaders.CONNECTION))) {
                 // Runs as the response ends, before Vert.x starts a pipelined request: that one sees the mark.
                 channel.attr(CLOSING).set(Boolean.TRUE);
-                if (!ErrorResponses.bodyLeftUnread(request) || !(channel instanceof DuplexChannel)) {
+                // Lingers also when the body has been read by now: the worker that chose to close saw it unread
+                // (a small body is read ahead while the request waits), and a pipelined request may follow it.
+                if (!RequestBody.carriesBody(request) || !(channel instanceof DuplexChannel)) {
                     connection.close();
                 } else {
                     channel.eventLoop().execute(() -> linger(channel));

@@ -146,8 +146,9 @@ public interface TusConfig {
          * A body (PATCH, creation-with-upload) with a Content-Length of at most this (and no {@code Expect:
          * 100-continue}) is read while its request waits for a worker, so that an append whose body has arrived by
          * then is written and committed in one step on that worker. Larger bodies are read only once the append
-         * holds the upload's lock, with back-pressure. At most {@code 2M}; {@code 0} turns it off. Defaults to
-         * {@code 256K}.
+         * holds the upload's lock, with back-pressure. A value above {@code 2M} counts as {@code 2M}; at most 16 MiB
+         * of bodies are read ahead at once over all connections (more wait for their append, as larger ones do);
+         * {@code 0} turns it off. Defaults to {@code 256K}.
          */
         @WithDefault("256K")
         MemorySize readAheadMaxSize();

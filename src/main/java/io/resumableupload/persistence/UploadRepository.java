@@ -43,10 +43,20 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     /** Permits for connections held by {@link #tryLockRow}: a quarter of the pool, so the rest never waits for them. */
     private final Semaphore transactionLocks;
 
+    /** The small-append lock and read, in one round trip ({@link #tryLockRow}). */
+    private final String lockAndRead;
+
     UploadRepository(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
         this.transactionLocks = new Semaphore(
                 Math.max(1, dataSource.getConfiguration().connectionPoolConfiguration().maxSize() / 4));
+        // READ COMMITTED is set on every pooled connection (application.properties); if someone configured another
+        // level, each transaction asks for it (one more statement per small append).
+        boolean readCommitted = dataSource.getConfiguration().connectionPoolConfiguration()
+                .connectionFactoryConfiguration().jdbcTransactionIsolation()
+                .level() == java.sql.Connection.TRANSACTION_READ_COMMITTED;
+        this.lockAndRead = (readCommitted ? "" : "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ")
+                + "SELECT pg_try_advisory_xact_lock(?); SELECT " + COLUMNS + " FROM upload WHERE id = ?";
     }
 
     public void insert(UploadRecord upload) {
@@ -171,20 +181,18 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             connection.setAutoCommit(false);
             boolean locked = false;
             UploadRecord record = null;
-            try (PreparedStatement lockAndRead = connection.prepareStatement(
-                    "SELECT pg_try_advisory_xact_lock(?); SELECT "
-                            + COLUMNS + " FROM upload WHERE id = ?")) {
-                lockAndRead.setLong(1, lockKey);
-                lockAndRead.setString(2, id);
+            try (PreparedStatement statement = connection.prepareStatement(lockAndRead)) {
+                statement.setLong(1, lockKey);
+                statement.setString(2, id);
                 int resultSets = 0;
-                for (boolean isResultSet = lockAndRead.execute();; isResultSet = lockAndRead.getMoreResults()) {
+                for (boolean isResultSet = statement.execute();; isResultSet = statement.getMoreResults()) {
                     if (!isResultSet) {
-                        if (lockAndRead.getUpdateCount() == -1) {
+                        if (statement.getUpdateCount() == -1) {
                             break;
                         }
                         continue;
                     }
-                    try (ResultSet rows = lockAndRead.getResultSet()) {
+                    try (ResultSet rows = statement.getResultSet()) {
                         boolean hasRow = rows.next();
                         if (resultSets++ == 0) {
                             locked = hasRow && rows.getBoolean(1);

@@ -187,7 +187,15 @@ final class AppendOperation {
      * and the stage is complete on return.
      */
     CompletionStage<AppendOutcome> start() {
-        ByteBuffer[] whole = Context.isOnEventLoopThread() ? null : takeWholeBody();
+        ByteBuffer[] whole = null;
+        if (!Context.isOnEventLoopThread()) {
+            try {
+                whole = takeWholeBody();
+            } catch (RuntimeException e) {
+                // Never expected; the body is then delivered as usual (and the append ends the usual way).
+                LOG.warnf(e, "upload %s: taking a body read ahead failed", upload.id());
+            }
+        }
         if (whole == null) {
             context.runOnContext(ignored -> begin());
             return outcome;

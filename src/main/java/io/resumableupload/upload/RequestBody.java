@@ -2,6 +2,7 @@ package io.resumableupload.upload;
 
 import java.util.ArrayDeque;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicLong;
 
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
@@ -41,6 +42,15 @@ public final class RequestBody {
      * plus one socket read) before it stops reading the socket.
      */
     private static final long EARLY_LIMIT = 2L * 1024 * 1024;
+
+    /**
+     * The most bytes of bodies read ahead at once, over all connections. Per request the read-ahead size bounds it, but
+     * one HTTP/2 connection carries up to 100 streams, and each body read ahead gives its flow-control credit back to
+     * the client: without a total, a few connections could fill the heap. A request that finds the budget spent
+     * waits for its append to read its body, as it would without read-ahead.
+     */
+    static final long READ_AHEAD_BUDGET = 16L * 1024 * 1024;
+    private static final AtomicLong readAheadInUse = new AtomicLong();
 
     private final HttpServerRequest request;
     private final Context context;
@@ -85,7 +95,9 @@ public final class RequestBody {
      */
     public static void readAhead(RoutingContext routing) {
         Early early = routing.get(EARLY);
-        if (early != null && early.declaredLength > 0) {
+        if (early != null && early.declaredLength > 0 && early.reserve()) {
+            // Whatever happens to the request, its share of the budget comes back by the end of its response.
+            routing.addEndHandler(ignored -> early.releaseBudget());
             early.resumeUnlessDone();
         }
     }
@@ -110,7 +122,8 @@ public final class RequestBody {
         return length > 0 && length <= Math.min(readAheadMaxSize, EARLY_LIMIT) ? length : -1;
     }
 
-    private static boolean carriesBody(HttpServerRequest request) {
+    /** Whether the request declares an upload body (a PATCH or POST with a non-zero length or a chunked one). */
+    public static boolean carriesBody(HttpServerRequest request) {
         if (request.method() != HttpMethod.PATCH && request.method() != HttpMethod.POST) {
             return false;
         }
@@ -135,6 +148,8 @@ public final class RequestBody {
         private boolean taken;
         /** The append started delivery: it pauses and resumes the request from then on. */
         private boolean delivered;
+        /** Bytes of {@link #READ_AHEAD_BUDGET} this request holds (its declared length, until the body leaves it). */
+        private long reserved;
 
         Early(HttpServerRequest request) {
             this.request = request;
@@ -162,6 +177,25 @@ public final class RequestBody {
             ended = true;
         }
 
+        /** Takes this body's share of the read-ahead budget; false when it is spent. */
+        private synchronized boolean reserve() {
+            long inUse;
+            do {
+                inUse = readAheadInUse.get();
+                if (inUse + declaredLength > READ_AHEAD_BUDGET) {
+                    return false;
+                }
+            } while (!readAheadInUse.compareAndSet(inUse, inUse + declaredLength));
+            reserved = declaredLength;
+            return true;
+        }
+
+        /** Gives the budget back once: the body went to the append, or the request is over. */
+        private synchronized void releaseBudget() {
+            readAheadInUse.addAndGet(-reserved);
+            reserved = 0;
+        }
+
         /** Resumes reading unless the body already ended or the append took it over. */
         private synchronized void resumeUnlessDone() {
             if (!ended && !taken && !delivered && bytes < EARLY_LIMIT) {
@@ -180,12 +214,15 @@ public final class RequestBody {
             taken = true;
             Buffer[] body = chunks.toArray(new Buffer[0]);
             chunks.clear();
+            releaseBudget();
             return body;
         }
 
         /** What arrived so far, for the append, which delivers the body from now on (on the event loop). */
         private synchronized Buffer[] startDelivery() {
             delivered = true;
+            // From here the append's own buffer bound applies (tus.patch.max-buffered-bytes).
+            releaseBudget();
             Buffer[] arrived = chunks.toArray(new Buffer[0]);
             chunks.clear();
             return arrived;

@@ -152,8 +152,8 @@ class HostileClientsTest {
     }
 
     /**
-     * The same with a body small enough to be read ahead: whether it was read before the 413 went out (the connection
-     * stays) or not (it closes), the request hidden in the body is never answered.
+     * A body small enough to be read ahead (HTTP/1.1, keep-alive), refused with 413: whether it was read before the 413
+     * went out (the connection stays) or not (it closes), the request hidden in the body is never answered.
      */
     @Test
     void a_request_inside_a_refused_small_body_is_never_answered() throws Exception {
