@@ -197,16 +197,36 @@ public class TusBench {
         final long serverStart;
         final long pgStart;
 
+        final long[] machineStart;
+
         Cpu(long pid) {
             this.pid = pid;
             this.serverStart = pid > 0 ? ticks(pid, false) : 0;
             this.pgStart = pid > 0 ? postgresTicks() : 0;
+            this.machineStart = machineTicks();
         }
 
         String perRequest(int requests) {
             if (pid <= 0) return "";
-            return String.format(Locale.ROOT, ",\"server_cpu_ms\":%.3f,\"pg_cpu_ms\":%.3f",
-                    (ticks(pid, false) - serverStart) * TICK_MS / requests, (postgresTicks() - pgStart) * TICK_MS / requests);
+            long[] machine = machineTicks();
+            long all = machine[0] - machineStart[0];
+            // The share of the machine's time its host took (steal): the noise on this VM.
+            double steal = all > 0 ? 100.0 * (machine[1] - machineStart[1]) / all : 0;
+            return String.format(Locale.ROOT, ",\"server_cpu_ms\":%.3f,\"pg_cpu_ms\":%.3f,\"steal_pct\":%.1f",
+                    (ticks(pid, false) - serverStart) * TICK_MS / requests, (postgresTicks() - pgStart) * TICK_MS / requests,
+                    steal);
+        }
+
+        /** All ticks of the machine and the steal ticks among them (the "cpu" line of /proc/stat). */
+        static long[] machineTicks() {
+            try {
+                String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+                long all = 0;
+                for (int i = 1; i < Math.min(f.length, 9); i++) all += Long.parseLong(f[i]);
+                return new long[] { all, f.length > 8 ? Long.parseLong(f[8]) : 0 };
+            } catch (IOException | RuntimeException e) {
+                return new long[] { 0, 0 };
+            }
         }
 
         /** utime + stime (+ cutime + cstime when {@code children}) of one process, 0 when it is gone. */

@@ -8,9 +8,9 @@
 #   bench/small.sh --record FILE     makes a results file the baseline (its ratios, and the noise between its rounds)
 #
 # Ours runs as deployed with several replicas: the packaged server, an external PostgreSQL (database tusbench,
-# recreated for every start), the postgres lock, fsync before every acknowledgement, -Xmx256m. Rounds interleave the
-# servers (ours, node, ours, node, ...) so that the machine's drift hits both. Each server starts fresh and gets the
-# same warm-up. Scenarios (bench/TusBench.java), all at 32 in flight on keep-alive connections:
+# recreated for every start), the postgres lock, fsync before every acknowledgement, -Xmx256m. Both servers start
+# once, get the same warm-up, and then every round measures each scenario on one and then on the other, so that the
+# machine's drift hits both. Scenarios (bench/TusBench.java), all at 32 in flight on keep-alive connections:
 #   small       2000 x 64 KiB: POST, then PATCH                    uploads/s, p50, p99, CPU per upload
 #   small_cwu   2000 x 64 KiB: creation-with-upload (one POST)     uploads/s, p50, p99, CPU per upload
 #   head        20000 HEAD of 32 finished 64 KiB uploads           requests/s, p50, p99, CPU per request
@@ -57,10 +57,15 @@ if [ -n "${PROFILE:-}" ]; then
   (cd "$work" && unzip -oq async-profiler.jar linux-x64/libasyncProfiler.so)
 fi
 
-port=18300
-server_pid=""
+# Both servers run at once, each on its own port and warmed the same, and every round measures each scenario on one
+# server and then on the other, seconds apart: this 2-core VM loses 3 to 7 % of its time to its host in phases of
+# minutes (steal in /proc/stat), which moved a server's figures by up to 2x between rounds when each round started
+# the servers afresh in turn. A server that waits costs nothing measurable (node idles; our JVM's JIT has settled
+# after the warm-up).
+declare -A port_of=([ours]=18300 [node]=18310)
+declare -A pid_of=()
 start() {
-  local name=$1
+  local name=$1 port=${port_of[$1]}
   rm -rf "$work/$name-uploads" && mkdir -p "$work/$name-uploads"
   case $name in
     ours)
@@ -76,7 +81,7 @@ start() {
       node peers/node-server.mjs $port "$work/$name-uploads" >"$work/$name.log" 2>&1 &
       ;;
   esac
-  server_pid=$!
+  pid_of[$name]=$!
   for _ in $(seq 1 240); do
     code=$(curl -s -o /dev/null -w '%{http_code}' -X OPTIONS "http://localhost:$port/files" || true)
     case $code in 2*) return 0 ;; esac
@@ -85,49 +90,80 @@ start() {
   echo "$name did not start, see $work/$name.log" >&2
   exit 1
 }
-stop() {
-  [ -n "$server_pid" ] || return 0
-  kill "$server_pid" 2>/dev/null || true
-  wait "$server_pid" 2>/dev/null || true
-  server_pid=""
+stop_all() {
+  for pid in "${pid_of[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
+  pid_of=()
 }
-trap stop EXIT
+trap stop_all EXIT
 
 profile() { # start|stop <file>
   local lib=$PWD/$work/linux-x64/libasyncProfiler.so
   if [ "$1" = start ]; then
     # The options are quoted for jcmd, which would otherwise parse "a=b" pairs itself.
-    jcmd "$server_pid" JVMTI.agent_load "$lib" "\"start,event=itimer,interval=1ms\"" >/dev/null
+    jcmd "${pid_of[ours]}" JVMTI.agent_load "$lib" "\"start,event=itimer,interval=1ms\"" >/dev/null
   else
-    jcmd "$server_pid" JVMTI.agent_load "$lib" "\"dump,collapsed,file=$PWD/$work/$(basename "${2%.html}").collapsed\"" >/dev/null
-    jcmd "$server_pid" JVMTI.agent_load "$lib" "\"stop,file=$PWD/$2\"" >/dev/null
+    jcmd "${pid_of[ours]}" JVMTI.agent_load "$lib" "\"dump,collapsed,file=$PWD/$work/$(basename "${2%.html}").collapsed\"" >/dev/null
+    jcmd "${pid_of[ours]}" JVMTI.agent_load "$lib" "\"stop,file=$PWD/$2\"" >/dev/null
     echo "flame graph: bench/$2"
   fi
 }
 
-endpoint="http://localhost:$port/files"
-for round in $(seq 1 "$rounds"); do
-  for name in ${SERVERS:-ours node}; do
-    echo "== round $round: $name"
+warm() { # name count
+  local endpoint="http://localhost:${port_of[$1]}/files"
+  bench small "$endpoint" --count "$2" --size 64K --concurrency 32 >/dev/null
+  bench small "$endpoint" --count "$2" --size 64K --concurrency 32 --creation-with-upload true >/dev/null
+}
+# @tus/server dies during the GET scenario (ERR_INVALID_STATE in undici, every run here): a server found dead before a
+# scenario is started again and warmed with RESTART_WARMUP uploads of each kind (default 4000), as a supervisor would
+# restart it in production. Only GET rounds (run after all the others) can meet a restarted server.
+restart_if_dead() {
+  local name=$1
+  if ! kill -0 "${pid_of[$name]}" 2>/dev/null; then
+    echo "== $name had died ($work/$name.log); starting it again"
+    cp "$work/$name.log" "$work/$name-died-$(date +%s).log" 2>/dev/null || true
     start "$name"
-    bench small "$endpoint" --count "$warmup" --size 64K --concurrency 32 >/dev/null
-    bench small "$endpoint" --count "$warmup" --size 64K --concurrency 32 --creation-with-upload true >/dev/null
-    for scenario in "small --count 2000" "small --count 2000 --creation-with-upload true" "head --count 20000" \
-        "get --count 20000"; do
-      read -r kind rest <<<"$scenario"
+    warm "$name" "${RESTART_WARMUP:-4000}"
+  fi
+}
+servers=${SERVERS:-ours node}
+for name in $servers; do
+  echo "== starting and warming $name"
+  start "$name"
+  warm "$name" "$warmup"
+done
+measure() { # round scenario...: each scenario on every server, one after the other (odd rounds ours first)
+  local round=$1 scenario kind rest order name endpoint line label
+  shift
+  for scenario in "$@"; do
+    read -r kind rest <<<"$scenario"
+    order=$servers
+    if [ $((round % 2)) = 0 ]; then order=$(echo "$servers" | tr ' ' '\n' | tac | tr '\n' ' '); fi
+    for name in $order; do
+      restart_if_dead "$name"
+      endpoint="http://localhost:${port_of[$name]}/files"
       if [ -n "${PROFILE:-}" ] && [ "$name" = ours ]; then profile start; fi
       # shellcheck disable=SC2086
-      line=$(bench $kind "$endpoint" $rest --size 64K --concurrency 32 --cpu-pid "$server_pid")
+      line=$(bench $kind "$endpoint" $rest --size 64K --concurrency 32 --cpu-pid "${pid_of[$name]}")
       if [ -n "${PROFILE:-}" ] && [ "$name" = ours ]; then
         label=$kind; [[ $rest == *creation-with-upload* ]] && label=${kind}_cwu
-        profile stop "results/flame-$stamp-$label.html"
+        profile stop "results/flame-$stamp-r$round-$label.html"
       fi
-      echo "$line"
+      echo "$name $line"
       echo "{\"server\":\"$name\",\"round\":$round,${line#\{}" >>"$results"
     done
-    stop
   done
+}
+for round in $(seq 1 "$rounds"); do
+  echo "== round $round"
+  measure "$round" "small --count 2000" "small --count 2000 --creation-with-upload true" "head --count 20000"
 done
+# GET rounds come last: @tus/server dies in them (see restart_if_dead), and a restart must not leave it with less
+# warm-up than ours for the upload scenarios.
+for round in $(seq 1 "$rounds"); do
+  echo "== GET round $round"
+  measure "$round" "get --count 20000"
+done
+stop_all
 echo "== medians of $rounds rounds ($results)"
 bench summarize "$results"
 if [ "${SERVERS:-ours node}" = "ours node" ]; then
