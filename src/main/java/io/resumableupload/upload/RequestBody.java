@@ -135,7 +135,7 @@ public final class RequestBody {
 
     /**
      * Bytes delivered before the append started. Filled on the event loop; a worker may take a whole body read ahead
-     * ({@link #takeWholeBody}), hence the monitor.
+     * ({@link #takeWholeBody}), hence the monitor, which never calls out (into Vert.x, or to a listener) while held.
      */
     private static final class Early {
         private final HttpServerRequest request;
@@ -149,7 +149,7 @@ public final class RequestBody {
         /** The append started delivery: it pauses and resumes the request from then on. */
         private boolean delivered;
         /** Bytes of {@link #READ_AHEAD_BUDGET} this request holds (its declared length, until the body leaves it). */
-        private long reserved;
+        private final AtomicLong reserved = new AtomicLong();
 
         Early(HttpServerRequest request) {
             this.request = request;
@@ -161,10 +161,14 @@ public final class RequestBody {
          * append). The request should still be paused here; if something resumed it, it is paused again once
          * {@link #EARLY_LIMIT} bytes are held, and the append resumes it when it starts.
          */
-        private synchronized void add(Buffer chunk) {
-            chunks.add(chunk);
-            bytes += chunk.length();
-            if (bytes >= EARLY_LIMIT) {
+        private void add(Buffer chunk) {
+            boolean full;
+            synchronized (this) {
+                chunks.add(chunk);
+                bytes += chunk.length();
+                full = bytes >= EARLY_LIMIT;
+            }
+            if (full) {
                 try {
                     request.pause();
                 } catch (IllegalStateException over) {
@@ -178,7 +182,7 @@ public final class RequestBody {
         }
 
         /** Takes this body's share of the read-ahead budget; false when it is spent. */
-        private synchronized boolean reserve() {
+        private boolean reserve() {
             long inUse;
             do {
                 inUse = readAheadInUse.get();
@@ -186,24 +190,38 @@ public final class RequestBody {
                     return false;
                 }
             } while (!readAheadInUse.compareAndSet(inUse, inUse + declaredLength));
-            reserved = declaredLength;
+            reserved.set(declaredLength);
             return true;
         }
 
-        /** Gives the budget back once: the body went to the append, or the request is over. */
-        private synchronized void releaseBudget() {
-            readAheadInUse.addAndGet(-reserved);
-            reserved = 0;
+        /**
+         * Gives the budget back once: the body went to the append, or the request is over. Takes no monitor: it runs
+         * in a response's end handler, which Vert.x calls holding the connection's monitor.
+         */
+        private void releaseBudget() {
+            long held = reserved.getAndSet(0);
+            if (held > 0) {
+                readAheadInUse.addAndGet(-held);
+            }
         }
 
-        /** Resumes reading unless the body already ended or the append took it over. */
-        private synchronized void resumeUnlessDone() {
-            if (!ended && !taken && !delivered && bytes < EARLY_LIMIT) {
-                try {
-                    request.resume();
-                } catch (IllegalStateException over) {
-                    // reset or closed meanwhile: nothing more comes
+        /**
+         * Resumes reading unless the body already ended or the append took it over. The request is resumed outside
+         * this object's monitor: Vert.x takes the connection's monitor there, and a worker ending a response holds
+         * that one while it runs end handlers (a deadlock CI met once).
+         */
+        private void resumeUnlessDone() {
+            synchronized (this) {
+                if (ended || taken || delivered || bytes >= EARLY_LIMIT) {
+                    return;
                 }
+            }
+            // Only the worker acts on this object from another thread, and only once the body ended: resuming an ended
+            // request is refused below, harmlessly.
+            try {
+                request.resume();
+            } catch (IllegalStateException over) {
+                // ended, reset or closed meanwhile: nothing more comes
             }
         }
 
