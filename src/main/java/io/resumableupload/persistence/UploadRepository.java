@@ -54,7 +54,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         // level, each transaction asks for it (one more statement per small append).
         boolean readCommitted = dataSource.getConfiguration().connectionPoolConfiguration()
                 .connectionFactoryConfiguration().jdbcTransactionIsolation()
-                .level() == java.sql.Connection.TRANSACTION_READ_COMMITTED;
+                .level() == Connection.TRANSACTION_READ_COMMITTED;
         this.lockAndRead = (readCommitted ? "" : "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ")
                 + "SELECT pg_try_advisory_xact_lock(?); SELECT " + COLUMNS + " FROM upload WHERE id = ?";
     }

@@ -202,12 +202,7 @@ final class AppendOperation {
         }
         service.metrics().appendReadAhead();
         try {
-            write(whole);
-        } catch (IOException | RuntimeException e) {
-            storageFailure = e;
-        }
-        try {
-            complete(commitOnWorker());
+            writeAndCommitOnWorker(whole);
         } catch (RuntimeException | Error e) {
             complete(failed(e));
         }
@@ -451,14 +446,19 @@ final class AppendOperation {
         committing = true;
         cancelIdleTimer();
         context.executeBlocking(() -> {
-            try {
-                write(batch);
-            } catch (IOException | RuntimeException e) {
-                storageFailure = e;
-            }
-            complete(commitOnWorker());
+            writeAndCommitOnWorker(batch);
             return null;
         }, false).onFailure(e -> complete(failed(e)));
+    }
+
+    /** The body's last bytes, then the commit; a failed write is the commit's storage failure. */
+    private void writeAndCommitOnWorker(ByteBuffer[] batch) {
+        try {
+            write(batch);
+        } catch (IOException | RuntimeException e) {
+            storageFailure = e;
+        }
+        complete(commitOnWorker());
     }
 
     private ByteBuffer[] takePending() {

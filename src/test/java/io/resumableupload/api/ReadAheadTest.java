@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.URL;
 import java.time.Duration;
+import java.util.Arrays;
 
 import jakarta.inject.Inject;
 
@@ -97,7 +98,7 @@ class ReadAheadTest {
         String path = Tus.create(data.length);
         try (RawHttp http = RawHttp.connect(root.getPort())) {
             http.patchHead(path, 0, "Content-Length: " + data.length + "\r\n");
-            http.send(java.util.Arrays.copyOf(data, 400));
+            http.send(Arrays.copyOf(data, 400));
             Thread.sleep(300);
             http.shutdownOutput();
             http.readResponse(Duration.ofSeconds(10));
