@@ -40,7 +40,10 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
 
     private final AgroalDataSource dataSource;
 
-    /** Permits for connections held by {@link #tryLockRow}: a quarter of the pool, so the rest never waits for them. */
+    /**
+     * Permits for connections {@link #tryLockRow} holds while a client may still be sending: a quarter of the pool, so
+     * slow clients can never hold the rest.
+     */
     private final Semaphore transactionLocks;
 
     /** The small-append lock and read, in one round trip ({@link #tryLockRow}). */
@@ -168,11 +171,16 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * snapshot, and every pooled connection is READ COMMITTED: {@code quarkus.datasource.jdbc.transaction-isolation-level})
      * sent in one round trip.
      *
-     * @return empty when the lock is held elsewhere, there is no such row, or a quarter of the pool is already held
-     *         this way (the caller takes the usual path then)
+     * @param bodyInHand the whole body has arrived, so the connection is held only while it is written, fsynced and
+     *        committed: such a row takes no permit. Otherwise the client may stall with the lock held (until the idle
+     *        timeout), and only a quarter of the pool is held that way at once.
+     * @return empty when the lock is held elsewhere, there is no such row, or a body not in hand finds a quarter of the
+     *         pool already held that way (the caller takes the usual path then)
      */
-    public Optional<LockedUploadRow> tryLockRow(String id, long lockKey) {
-        if (!transactionLocks.tryAcquire()) {
+    public Optional<LockedUploadRow> tryLockRow(String id, long lockKey, boolean bodyInHand) {
+        // A body in hand holds the connection only for its write, fsync and commit, never for a client.
+        boolean permit = !bodyInHand;
+        if (permit && !transactionLocks.tryAcquire()) {
             return Optional.empty();
         }
         Connection connection = null;
@@ -205,7 +213,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             if (!locked || record == null) {
                 return Optional.empty();
             }
-            LockedUploadRow held = new LockedUploadRow(connection, record);
+            LockedUploadRow held = new LockedUploadRow(connection, record, permit);
             connection = null;
             return Optional.of(held);
         } catch (SQLException e) {
@@ -213,7 +221,9 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         } finally {
             if (connection != null) {
                 endQuietly(connection);
-                transactionLocks.release();
+                if (permit) {
+                    transactionLocks.release();
+                }
             }
         }
     }
@@ -244,12 +254,15 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     public final class LockedUploadRow implements AutoCloseable {
         private final Connection connection;
         private final UploadRecord record;
+        /** Whether this row holds one of {@link #transactionLocks}. */
+        private final boolean permit;
         private boolean open = true;
         private boolean closed;
 
-        private LockedUploadRow(Connection connection, UploadRecord record) {
+        private LockedUploadRow(Connection connection, UploadRecord record, boolean permit) {
             this.connection = connection;
             this.record = record;
+            this.permit = permit;
         }
 
         /** The row as read under the lock. */
@@ -318,7 +331,9 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             closed = true;
             open = false;
             endQuietly(connection);
-            transactionLocks.release();
+            if (permit) {
+                transactionLocks.release();
+            }
         }
     }
 

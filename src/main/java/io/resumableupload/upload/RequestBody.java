@@ -225,6 +225,10 @@ public final class RequestBody {
             }
         }
 
+        private synchronized boolean wholeBodyArrived() {
+            return !taken && !delivered && ended && declaredLength > 0 && bytes == declaredLength;
+        }
+
         private synchronized Buffer[] takeWholeBody(long maxBytes) {
             if (taken || !ended || declaredLength == 0 || bytes != declaredLength || bytes > maxBytes) {
                 return null;
@@ -258,6 +262,11 @@ public final class RequestBody {
      */
     Buffer[] takeWholeBody(long maxBytes) {
         return early == null ? null : early.takeWholeBody(maxBytes);
+    }
+
+    /** Whether the whole body was read ahead and has arrived, and nobody took it yet (see {@link #takeWholeBody}). */
+    boolean wholeBodyArrived() {
+        return early != null && early.wholeBodyArrived();
     }
 
     /** The context whose event loop delivers this body; all pipeline state changes run on it. */

@@ -29,6 +29,7 @@ public class UploadMetrics {
     private final Counter bytesArrived;
     private final Counter checksumMismatches;
     private final Counter appendsReadAhead;
+    private final Counter appendsTransactionLock;
     private final Timer patchDuration;
     private final Timer lockAcquire;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -63,6 +64,10 @@ public class UploadMetrics {
         appendsReadAhead = Counter.builder("tus.appends.read.ahead")
                 .description("Appends whose whole body was read while they waited for a worker, then written and "
                         + "committed in one step (tus.patch.read-ahead-max-size)")
+                .register(registry);
+        appendsTransactionLock = Counter.builder("tus.appends.transaction.lock")
+                .description("Small appends whose lock was a transaction-level advisory lock, taken with the read of "
+                        + "the upload and ended by the commit of its offset (tus.lock.postgres.transaction-append-max-size)")
                 .register(registry);
         checksumMismatches = Counter.builder("tus.checksum.mismatches")
                 .description("Requests rejected with 460 Checksum Mismatch").register(registry);
@@ -138,6 +143,10 @@ public class UploadMetrics {
 
     void appendReadAhead() {
         appendsReadAhead.increment();
+    }
+
+    void appendTransactionLock() {
+        appendsTransactionLock.increment();
     }
 
     public void appendStarted() {

@@ -459,7 +459,7 @@ public class UploadService {
         }
         LockedUploadRow row;
         try {
-            row = repository.tryLockRow(id, PostgresUploadLocks.key(id)).orElse(null);
+            row = repository.tryLockRow(id, PostgresUploadLocks.key(id), body.wholeBodyArrived()).orElse(null);
         } catch (RuntimeException e) {
             inProcess.close();
             throw e;
@@ -469,6 +469,7 @@ public class UploadService {
             return null;
         }
         metrics.lockAcquired(Duration.ofNanos(System.nanoTime() - start));
+        metrics.appendTransactionLock();
         TransactionUploadLock lock = new TransactionUploadLock(row, inProcess, config.lock().postgres().heartbeat());
         try {
             return startAppend(checkLive(row.record(), clock.instant(), caller, false), lock, relay, caller, command,
