@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.net.URL;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -165,13 +166,7 @@ class SmallAppendLockTest {
         List<RawHttp> stalled = new ArrayList<>();
         List<String> paths = new ArrayList<>();
         try {
-            for (int i = 0; i < 6; i++) {
-                String path = Tus.create(SIZE);
-                paths.add(path);
-                RawHttp http = RawHttp.connect(root.getPort());
-                stalled.add(http);
-                http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(new byte[100]);
-            }
+            stallSmallPatches(6, stalled, paths);
             Poll.until("every PATCH holding its upload's lock", Duration.ofSeconds(10), () -> {
                 int held = 0;
                 for (String path : paths) {
@@ -180,19 +175,9 @@ class SmallAppendLockTest {
                 return held == paths.size();
             });
             assertEquals(3, inTransaction(paths), "transaction-level locks beyond a quarter of the pool");
-            for (RawHttp http : stalled) {
-                http.send(new byte[SIZE - 100]);
-                RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
-                assertNotNull(response);
-                assertEquals(204, response.status());
-            }
+            finishStalled(stalled, paths);
         } finally {
-            for (RawHttp http : stalled) {
-                http.close();
-            }
-        }
-        for (String path : paths) {
-            assertEquals(SIZE, Tus.offset(path));
+            closeAll(stalled);
         }
     }
 
@@ -207,13 +192,7 @@ class SmallAppendLockTest {
         List<RawHttp> stalled = new ArrayList<>();
         List<String> stalledPaths = new ArrayList<>();
         try {
-            for (int i = 0; i < 3; i++) {
-                String path = Tus.create(SIZE);
-                stalledPaths.add(path);
-                RawHttp http = RawHttp.connect(root.getPort());
-                stalled.add(http);
-                http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(new byte[100]);
-            }
+            stallSmallPatches(3, stalled, stalledPaths);
             Poll.until("the quarter of the pool held by stalled PATCHes", Duration.ofSeconds(10),
                     () -> inTransaction(stalledPaths) == 3);
             double before = transactionLocks();
@@ -229,19 +208,39 @@ class SmallAppendLockTest {
                 assertArrayEquals(data, Tus.download(path));
             }
             assertTrue(transactionLocks() - before >= 1, "no complete small body took the transaction lock in 8");
-            for (RawHttp http : stalled) {
-                http.send(new byte[SIZE - 100]);
-                RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
-                assertNotNull(response);
-                assertEquals(204, response.status());
-            }
+            finishStalled(stalled, stalledPaths);
         } finally {
-            for (RawHttp http : stalled) {
-                http.close();
-            }
+            closeAll(stalled);
         }
-        for (String path : stalledPaths) {
+    }
+
+    /** Starts {@code count} small PATCHes that send 100 of their {@link #SIZE} bytes and stall, each on a new upload. */
+    private void stallSmallPatches(int count, List<RawHttp> stalled, List<String> paths) throws Exception {
+        for (int i = 0; i < count; i++) {
+            String path = Tus.create(SIZE);
+            paths.add(path);
+            RawHttp http = RawHttp.connect(root.getPort());
+            stalled.add(http);
+            http.patchHead(path, 0, "Content-Length: " + SIZE + "\r\n").send(new byte[100]);
+        }
+    }
+
+    /** Sends the rest of each stalled PATCH: each is answered 204 and its upload is complete. */
+    private void finishStalled(List<RawHttp> stalled, List<String> paths) throws Exception {
+        for (RawHttp http : stalled) {
+            http.send(new byte[SIZE - 100]);
+            RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
+            assertNotNull(response);
+            assertEquals(204, response.status());
+        }
+        for (String path : paths) {
             assertEquals(SIZE, Tus.offset(path));
+        }
+    }
+
+    private static void closeAll(List<RawHttp> connections) throws IOException {
+        for (RawHttp http : connections) {
+            http.close();
         }
     }
 
