@@ -41,18 +41,25 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     private final AgroalDataSource dataSource;
 
     /**
-     * Permits for connections {@link #tryLockRow} holds while a client may still be sending: a quarter of the pool, so
-     * slow clients can never hold the rest.
+     * Permits for connections {@link #tryLockRow} holds: half the pool, so that however slow the disk (a small append
+     * holds its connection through its fsync), the other half serves every other statement.
      */
     private final Semaphore transactionLocks;
+
+    /**
+     * Of those, permits for connections held while a client may still be sending: a quarter of the pool, so slow
+     * clients can never hold more.
+     */
+    private final Semaphore arrivingTransactionLocks;
 
     /** The small-append lock and read, in one round trip ({@link #tryLockRow}). */
     private final String lockAndRead;
 
     UploadRepository(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
-        this.transactionLocks = new Semaphore(
-                Math.max(1, dataSource.getConfiguration().connectionPoolConfiguration().maxSize() / 4));
+        int poolSize = dataSource.getConfiguration().connectionPoolConfiguration().maxSize();
+        this.transactionLocks = new Semaphore(Math.max(1, poolSize / 2));
+        this.arrivingTransactionLocks = new Semaphore(Math.max(1, poolSize / 4));
         // READ COMMITTED is set on every pooled connection (application.properties); if someone configured another
         // level, each transaction asks for it (one more statement per small append).
         boolean readCommitted = dataSource.getConfiguration().connectionPoolConfiguration()
@@ -172,15 +179,19 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * sent in one round trip.
      *
      * @param bodyInHand the whole body has arrived, so the connection is held only while it is written, fsynced and
-     *        committed: such a row takes no permit. Otherwise the client may stall with the lock held (until the idle
-     *        timeout), and only a quarter of the pool is held that way at once.
-     * @return empty when the lock is held elsewhere, there is no such row, or a body not in hand finds a quarter of the
-     *         pool already held that way (the caller takes the usual path then)
+     *        committed. Otherwise the client may stall with the lock held (until the idle timeout), and only a quarter
+     *        of the pool is held that way at once. Either way at most half the pool is held by such rows.
+     * @return empty when the lock is held elsewhere, there is no such row, or the rows held reach those bounds (the
+     *         caller takes the usual path then)
      */
     public Optional<LockedUploadRow> tryLockRow(String id, long lockKey, boolean bodyInHand) {
         // A body in hand holds the connection only for its write, fsync and commit, never for a client.
-        boolean permit = !bodyInHand;
-        if (permit && !transactionLocks.tryAcquire()) {
+        boolean arriving = !bodyInHand;
+        if (!transactionLocks.tryAcquire()) {
+            return Optional.empty();
+        }
+        if (arriving && !arrivingTransactionLocks.tryAcquire()) {
+            transactionLocks.release();
             return Optional.empty();
         }
         Connection connection = null;
@@ -213,7 +224,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             if (!locked || record == null) {
                 return Optional.empty();
             }
-            LockedUploadRow held = new LockedUploadRow(connection, record, permit);
+            LockedUploadRow held = new LockedUploadRow(connection, record, arriving);
             connection = null;
             return Optional.of(held);
         } catch (SQLException e) {
@@ -221,11 +232,16 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         } finally {
             if (connection != null) {
                 endQuietly(connection);
-                if (permit) {
-                    transactionLocks.release();
-                }
+                releasePermits(arriving);
             }
         }
+    }
+
+    private void releasePermits(boolean arriving) {
+        if (arriving) {
+            arrivingTransactionLocks.release();
+        }
+        transactionLocks.release();
     }
 
     /** Rolls back what is open (which frees a transaction-level lock) and gives the connection back to the pool. */
@@ -254,15 +270,15 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     public final class LockedUploadRow implements AutoCloseable {
         private final Connection connection;
         private final UploadRecord record;
-        /** Whether this row holds one of {@link #transactionLocks}. */
-        private final boolean permit;
+        /** Whether its body was still arriving: it holds one of {@link #arrivingTransactionLocks} too. */
+        private final boolean arriving;
         private boolean open = true;
         private boolean closed;
 
-        private LockedUploadRow(Connection connection, UploadRecord record, boolean permit) {
+        private LockedUploadRow(Connection connection, UploadRecord record, boolean arriving) {
             this.connection = connection;
             this.record = record;
-            this.permit = permit;
+            this.arriving = arriving;
         }
 
         /** The row as read under the lock. */
@@ -331,9 +347,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             closed = true;
             open = false;
             endQuietly(connection);
-            if (permit) {
-                transactionLocks.release();
-            }
+            releasePermits(arriving);
         }
     }
 
