@@ -81,6 +81,8 @@ public final class RequestBody {
         request.pause();
         request.handler(early::add);
         request.endHandler(ignored -> early.end());
+        // An HTTP/2 stream reset while the request waits is told to this handler only (the connection stays open).
+        request.exceptionHandler(early::fail);
         routing.put(EARLY, early);
         long declared = readAheadLength(request, readAheadMaxSize);
         if (declared > 0) {
@@ -148,6 +150,8 @@ public final class RequestBody {
         private boolean taken;
         /** The append started delivery: it pauses and resumes the request from then on. */
         private boolean delivered;
+        /** What Vert.x reported while the request waited: no more bytes come. */
+        private Throwable failure;
         /** Bytes of {@link #READ_AHEAD_BUDGET} this request holds (its declared length, until the body leaves it). */
         private final AtomicLong reserved = new AtomicLong();
 
@@ -179,6 +183,17 @@ public final class RequestBody {
 
         private synchronized void end() {
             ended = true;
+        }
+
+        private synchronized void fail(Throwable cause) {
+            if (failure == null) {
+                failure = cause;
+            }
+        }
+
+        /** Why the request broke off before its body ended (a stream reset, a closed connection), else null. */
+        private synchronized Throwable brokenOff() {
+            return ended ? null : failure;
         }
 
         /** Takes this body's share of the read-ahead budget; false when it is spent. */
@@ -291,13 +306,20 @@ public final class RequestBody {
                 return;
             }
         }
-        request.handler(listener::onData);
-        request.endHandler(ignored -> listener.onEnd());
-        request.exceptionHandler(listener::onClientGone);
-        // Vert.x reports a closed connection once, to the handler set at that moment; a client that closed while this
-        // request waited told nobody. Both run on the connection's event loop, so this check and the handler above
-        // leave no gap.
-        boolean closed = request.connection() instanceof ConnectionBase connection
+        // Vert.x reports a closed connection or an HTTP/2 stream reset once, to the handler set at that moment: one
+        // that came while this request waited was told to the early handler, or to nobody. All of it runs on the
+        // connection's event loop, so these checks and the handlers below leave no gap.
+        Throwable brokenOff = early == null ? null : early.brokenOff();
+        try {
+            request.handler(listener::onData);
+            request.endHandler(ignored -> listener.onEnd());
+            request.exceptionHandler(listener::onClientGone);
+        } catch (IllegalStateException resetOrRead) {
+            // Vert.x counts a reset HTTP/2 stream as read and takes no handler for it: nothing more comes.
+            listener.onClientGone(brokenOff != null ? brokenOff : resetOrRead);
+            return;
+        }
+        boolean closed = brokenOff != null || request.connection() instanceof ConnectionBase connection
                 && connection.closeFuture().isComplete();
         if (expectContinue && !closed) {
             request.response().writeContinue();
@@ -305,7 +327,8 @@ public final class RequestBody {
         // Quarkus hands the request over paused; nothing arrives until we ask.
         request.resume();
         if (closed) {
-            listener.onClientGone(new IllegalStateException("the connection closed before the body was read"));
+            listener.onClientGone(brokenOff != null ? brokenOff
+                    : new IllegalStateException("the connection closed before the body was read"));
         }
     }
 
@@ -314,7 +337,7 @@ public final class RequestBody {
      * (held back while the body was paused), then runs {@code then} on {@link #context()}.
      */
     void drainThen(Runnable then) {
-        request.resume();
+        resume();
         // Resuming schedules the delivery on the request's context; a task queued after it on the same context runs
         // once everything queued was delivered.
         ((HttpServerRequestInternal) request).context().runOnContext(ignored -> context.runOnContext(v -> then.run()));

@@ -6,23 +6,42 @@ import static org.hamcrest.Matchers.endsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.URL;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import jakarta.annotation.Priority;
 import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
 import jakarta.inject.Singleton;
 
 import org.junit.jupiter.api.Test;
 
+import io.agroal.api.AgroalDataSource;
 import io.quarkus.arc.properties.IfBuildProperty;
+import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.resumableupload.support.Metrics;
+import io.resumableupload.support.Poll;
 import io.resumableupload.support.Tus;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
 
 /**
  * In-process hooks: CDI beans at the blocking points (pre-create, pre-access, pre-finish, pre-terminate) and an
@@ -34,6 +53,15 @@ import io.resumableupload.support.Tus;
 @QuarkusTest
 @TestProfile(InProcessHooksTest.Profile.class)
 class InProcessHooksTest {
+
+    @TestHTTPResource("/")
+    URL root;
+
+    @Inject
+    Vertx vertx;
+
+    @Inject
+    AgroalDataSource dataSource;
 
     public static class Profile implements QuarkusTestProfile {
         @Override
@@ -71,8 +99,21 @@ class InProcessHooksTest {
             }
         }
 
+        /** Counted down when a request for an upload with the rule "hold" reaches pre-access, which then waits. */
+        static volatile CountDownLatch holding = new CountDownLatch(1);
+        /** Lets such a request go on. */
+        static volatile CountDownLatch release = new CountDownLatch(1);
+
         @Override
         public HookResponse preAccess(HookEvent event) {
+            if (ruleOf(event.upload()).equals("hold")) {
+                holding.countDown();
+                try {
+                    release.await(20, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             boolean denied = ruleOf(event.upload()).equals("guarded")
                     && !"let-me-in".equals(event.request().header("X-Pass"));
             return denied ? HookResponse.reject(403, "not yours") : HookResponse.PROCEED;
@@ -137,6 +178,55 @@ class InProcessHooksTest {
         tus().header("X-Pass", "let-me-in").contentType(Tus.OFFSET_STREAM).header("Upload-Offset", 0)
                 .body(Tus.ascii("abc")).patch(path).then().statusCode(204);
         tus().header("X-Pass", "let-me-in").get(path).then().statusCode(200);
+    }
+
+    /**
+     * An HTTP/2 client that resets its PATCH's stream while the request waits (here in pre-access) has left: the append
+     * stores the bytes that came before the reset and lets go of the upload at once. Vert.x reports a reset once, to the
+     * handler of the moment; before, nobody heard it, and the append waited for more bytes until the idle timeout (2 s
+     * in tests), holding the upload's lock. Read from the database: a HEAD would ask the holder to let go.
+     */
+    @Test
+    void a_patch_whose_http2_stream_is_reset_while_it_waits_lets_go_at_once() throws Exception {
+        AppHooks.holding = new CountDownLatch(1);
+        AppHooks.release = new CountDownLatch(1);
+        String path = Tus.pathOf(tus().header("Upload-Length", 100_000).header("Upload-Metadata", rule("hold"))
+                .post("/files").then().statusCode(201).extract().header("Location"));
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setProtocolVersion(HttpVersion.HTTP_2)
+                .setHttp2ClearTextUpgrade(false).setDefaultHost("localhost").setDefaultPort(root.getPort()));
+        try {
+            HttpClientRequest request = client.request(HttpMethod.PATCH, path).toCompletionStage()
+                    .toCompletableFuture().get(10, TimeUnit.SECONDS);
+            request.putHeader("Tus-Resumable", "1.0.0").putHeader("Upload-Offset", "0")
+                    .putHeader("Content-Type", Tus.OFFSET_STREAM).putHeader("Content-Length", "100000");
+            request.exceptionHandler(ignored -> {
+                // the reset below, reported to its sender
+            });
+            request.write(Buffer.buffer(Tus.randomBytes(1000, 9)));
+            assertTrue(AppHooks.holding.await(10, TimeUnit.SECONDS), "the PATCH never reached pre-access");
+            request.reset();
+            Thread.sleep(300);
+            long released = System.nanoTime();
+            AppHooks.release.countDown();
+            Poll.until("the 1000 bytes sent before the reset committed", Duration.ofSeconds(10),
+                    () -> storedOffset(Tus.idOf(path)) == 1000);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - released);
+            assertTrue(millis < 1000, "the append let go " + millis + " ms after it could start (idle timeout 2 s)");
+        } finally {
+            AppHooks.release.countDown();
+            client.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private long storedOffset(String id) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT upload_offset FROM upload WHERE id = ?")) {
+            query.setString(1, id);
+            try (ResultSet rows = query.executeQuery()) {
+                rows.next();
+                return rows.getLong(1);
+            }
+        }
     }
 
     @Test
