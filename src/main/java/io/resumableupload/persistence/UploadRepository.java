@@ -195,6 +195,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             return Optional.empty();
         }
         Connection connection = null;
+        boolean handedOver = false;
         try {
             connection = dataSource.getConnection();
             connection.setAutoCommit(false);
@@ -225,13 +226,16 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 return Optional.empty();
             }
             LockedUploadRow held = new LockedUploadRow(connection, record, arriving);
-            connection = null;
+            handedOver = true;
             return Optional.of(held);
         } catch (SQLException e) {
             throw new DatabaseException(e);
         } finally {
-            if (connection != null) {
-                endQuietly(connection);
+            // Also when no connection came (the pool's acquisition timeout, the database down): the permits go back.
+            if (!handedOver) {
+                if (connection != null) {
+                    endQuietly(connection);
+                }
                 releasePermits(arriving);
             }
         }

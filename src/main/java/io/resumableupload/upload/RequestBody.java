@@ -9,6 +9,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.core.http.impl.HttpServerRequestInternal;
 import io.vertx.core.net.impl.ConnectionBase;
 import io.vertx.ext.web.RoutingContext;
@@ -315,7 +316,11 @@ public final class RequestBody {
             request.endHandler(ignored -> listener.onEnd());
             request.exceptionHandler(listener::onClientGone);
         } catch (IllegalStateException resetOrRead) {
-            // Vert.x counts a reset HTTP/2 stream as read and takes no handler for it: nothing more comes.
+            if (brokenOff == null && request.version() != HttpVersion.HTTP_2) {
+                throw resetOrRead;
+            }
+            // Vert.x counts a reset HTTP/2 stream as read and takes no handler for it: nothing more comes (bytes it
+            // held back for a paused stream went with the reset; those read ahead were delivered above).
             listener.onClientGone(brokenOff != null ? brokenOff : resetOrRead);
             return;
         }

@@ -191,11 +191,12 @@ class SmallAppendLockTest {
     void a_small_body_that_has_all_arrived_takes_the_transaction_lock_past_the_quarter() throws Exception {
         List<RawHttp> stalled = new ArrayList<>();
         List<String> stalledPaths = new ArrayList<>();
+        // Read before the stalled PATCHes: each counts once it holds its lock, which PostgreSQL shows a moment earlier.
+        double before = transactionLocks();
         try {
             stallSmallPatches(3, stalled, stalledPaths);
             Poll.until("the quarter of the pool held by stalled PATCHes", Duration.ofSeconds(10),
                     () -> inTransaction(stalledPaths) == 3);
-            double before = transactionLocks();
             for (int i = 0; i < 8; i++) {
                 byte[] data = Tus.randomBytes(SIZE, 40 + i);
                 String path = Tus.create(SIZE);
@@ -207,7 +208,8 @@ class SmallAppendLockTest {
                 }
                 assertArrayEquals(data, Tus.download(path));
             }
-            assertTrue(transactionLocks() - before >= 1, "no complete small body took the transaction lock in 8");
+            assertEquals(3, inTransaction(stalledPaths), "the stalled PATCHes no longer held the quarter");
+            assertTrue(transactionLocks() - before >= 3 + 1, "no complete small body took the transaction lock in 8");
             finishStalled(stalled, stalledPaths);
         } finally {
             closeAll(stalled);
