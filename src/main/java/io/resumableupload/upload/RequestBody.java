@@ -246,7 +246,7 @@ public final class RequestBody {
         }
 
         private synchronized Buffer[] takeWholeBody(long maxBytes) {
-            if (taken || !ended || declaredLength == 0 || bytes != declaredLength || bytes > maxBytes) {
+            if (!wholeBodyArrived() || bytes > maxBytes) {
                 return null;
             }
             taken = true;

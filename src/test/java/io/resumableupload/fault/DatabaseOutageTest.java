@@ -9,6 +9,7 @@ import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -100,7 +101,7 @@ class DatabaseOutageTest {
      */
     @Test
     void small_patches_take_the_transaction_lock_again_after_an_outage() throws Exception {
-        List<String> paths = new java.util.ArrayList<>();
+        List<String> paths = new ArrayList<>();
         // More than the pool holds: once the connections the outage cut are gone, the pool has none to give.
         for (int i = 0; i < 20; i++) {
             paths.add(Tus.create(1000));
