@@ -10,9 +10,11 @@ import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Semaphore;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -425,6 +427,22 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     }
 
     /** Uploads whose bytes still wait to be deleted from storage, oldest first. */
+    /** Which of {@code ids} have a row (live, expired, lost or a tombstone). */
+    public Set<String> existingIds(List<String> ids) {
+        return jdbc(connection -> {
+            try (PreparedStatement select = connection.prepareStatement("SELECT id FROM upload WHERE id = ANY(?)")) {
+                select.setArray(1, connection.createArrayOf("text", ids.toArray()));
+                Set<String> existing = new HashSet<>();
+                try (ResultSet row = select.executeQuery()) {
+                    while (row.next()) {
+                        existing.add(row.getString(1));
+                    }
+                }
+                return existing;
+            }
+        });
+    }
+
     public List<String> findPendingDeletes(int limit) {
         return jdbc(connection -> {
             try (PreparedStatement select = connection

@@ -30,6 +30,7 @@ public class UploadMetrics {
     private final Counter checksumMismatches;
     private final Counter appendsReadAhead;
     private final Counter appendsTransactionLock;
+    private final Counter creationsInOneCommit;
     private final Timer patchDuration;
     private final Timer lockAcquire;
     private final AtomicInteger inProgress = new AtomicInteger();
@@ -68,6 +69,10 @@ public class UploadMetrics {
         appendsTransactionLock = Counter.builder("tus.appends.transaction.lock")
                 .description("Small appends whose lock was a transaction-level advisory lock, taken with the read of "
                         + "the upload and ended by the commit of its offset (tus.lock.postgres.transaction-append-max-size)")
+                .register(registry);
+        creationsInOneCommit = Counter.builder("tus.creations.one.commit")
+                .description("Creations with upload that took the one-commit path: the whole body read ahead, stored, "
+                        + "then the row inserted with its offset in one statement (no hook learns new ids)")
                 .register(registry);
         checksumMismatches = Counter.builder("tus.checksum.mismatches")
                 .description("Requests rejected with 460 Checksum Mismatch").register(registry);
@@ -147,6 +152,10 @@ public class UploadMetrics {
 
     void appendTransactionLock() {
         appendsTransactionLock.increment();
+    }
+
+    public void creationInOneCommit() {
+        creationsInOneCommit.increment();
     }
 
     public void appendStarted() {

@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
+import java.security.MessageDigest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -62,6 +63,7 @@ import io.resumableupload.storage.LocalFileStorage;
 import io.resumableupload.storage.LocatableStorage;
 import io.resumableupload.storage.UploadBytesLostException;
 import io.resumableupload.storage.UploadStorage;
+import io.vertx.core.buffer.Buffer;
 
 /** The protocol engine: every TUS operation, over the repository, the storage and the locks. */
 @Singleton
@@ -166,6 +168,52 @@ public class UploadService {
 
     /** Creates the upload's row and storage, and assembles a final whose partials are done; fires no event. */
     private UploadRecord createRecord(CreateCommand command) {
+        NewUpload created = newUpload(command);
+        UploadRecord upload = created.upload();
+        String id = upload.id();
+        RequestInfo request = command.caller().request();
+        boolean complete = upload.finished();
+        boolean partialsFinished = created.partialsFinished();
+        List<OutboxEvent> written = new ArrayList<>(2);
+        addIfSent(written, outboxEvent(HookType.POST_CREATE, upload, request));
+        if (complete) {
+            addIfSent(written, outboxEvent(HookType.POST_FINISH, upload, request));
+        }
+        try {
+            repository.insert(upload, written);
+        } catch (RuntimeException e) {
+            deleteBytesQuietly(id);
+            throw e;
+        }
+        if (!written.isEmpty()) {
+            outbox.wake();
+        }
+        if (partialsFinished) {
+            UploadRecord assembled;
+            try {
+                assembled = assemble(id, true, request);
+            } catch (IOException e) {
+                throw storageFailure("assembling final upload " + id, e);
+            } catch (TusException e) {
+                // The lock was not to be had (assemble() cleans up every failure after taking it).
+                discard(id, request);
+                throw e;
+            }
+            return assembled != null ? assembled : repository.findRecord(id).orElse(upload);
+        }
+        return upload;
+    }
+
+    /**
+     * A new upload as its row will be inserted, its storage created: validated, named, passed by the pre-create
+     * hook. Nothing is committed yet.
+     *
+     * @param partialsFinished a final upload whose partials are all complete (to assemble once inserted)
+     */
+    private record NewUpload(UploadRecord upload, boolean partialsFinished) {
+    }
+
+    private NewUpload newUpload(CreateCommand command) {
         requireNotDraining();
         Instant now = clock.instant();
         long maxSize = config.maxSize().asLongValue();
@@ -228,34 +276,7 @@ public class UploadService {
             deleteBytesQuietly(id);
             throw storageFailure("creating storage for a new upload", e);
         }
-        List<OutboxEvent> written = new ArrayList<>(2);
-        addIfSent(written, outboxEvent(HookType.POST_CREATE, upload, request));
-        if (complete) {
-            addIfSent(written, outboxEvent(HookType.POST_FINISH, upload, request));
-        }
-        try {
-            repository.insert(upload, written);
-        } catch (RuntimeException e) {
-            deleteBytesQuietly(id);
-            throw e;
-        }
-        if (!written.isEmpty()) {
-            outbox.wake();
-        }
-        if (partialsFinished) {
-            UploadRecord assembled;
-            try {
-                assembled = assemble(id, true, request);
-            } catch (IOException e) {
-                throw storageFailure("assembling final upload " + id, e);
-            } catch (TusException e) {
-                // The lock was not to be had (assemble() cleans up every failure after taking it).
-                discard(id, request);
-                throw e;
-            }
-            return assembled != null ? assembled : repository.findRecord(id).orElse(upload);
-        }
-        return upload;
+        return new NewUpload(upload, partialsFinished);
     }
 
     /** Counts a new upload and tells observers, after its row is committed (and, if complete, that too). */
@@ -599,6 +620,12 @@ public class UploadService {
             throw new TusException(TusError.MAX_SIZE_EXCEEDED,
                     "Content-Length " + contentLength + " exceeds the maximum upload size of " + maxSize + " bytes");
         }
+        if (storage instanceof LocalFileStorage && !hooks.revealsNewIds()) {
+            Buffer[] whole = body.takeWholeBody(contentLength);
+            if (whole != null) {
+                return CompletableFuture.completedFuture(createWithBodyInHand(create, checksum, whole));
+            }
+        }
         UploadRecord upload = createRecord(create);
         CompletionStage<AppendOutcome> appended;
         try {
@@ -619,6 +646,91 @@ public class UploadService {
             announceCreated(upload, request);
             return new CreatedUpload(upload, appended(outcome, request), false);
         });
+    }
+
+    /**
+     * A creation-with-upload whose whole body was read ahead, to a local file, when no hook learns the new id: the
+     * bytes are written and made durable first, then the row is inserted with its offset after them, in one
+     * statement and one commit (against an INSERT, then an UPDATE with its own commit). Nobody can address the
+     * upload before its row exists, so no lock is needed. A crash between the fsync and the commit leaves a file
+     * without a row, which {@code FileSystemReclaimer} deletes; a failure before the commit deletes it at once. A
+     * body that fails its checksum creates nothing.
+     */
+    private CreatedUpload createWithBodyInHand(CreateCommand create, UploadChecksum checksum, Buffer[] body) {
+        NewUpload created = newUpload(create);
+        UploadRecord upload = created.upload();
+        String id = upload.id();
+        RequestInfo request = create.caller().request();
+        ByteBuffer[] bytes = new ByteBuffer[body.length];
+        long size = 0;
+        for (int i = 0; i < body.length; i++) {
+            bytes[i] = body[i].getByteBuf().nioBuffer();
+            size += bytes[i].remaining();
+        }
+        metrics.bytesArrived(size);
+        metrics.appendReadAhead();
+        if (checksum != null) {
+            MessageDigest digest = checksum.algorithm().newDigest();
+            for (ByteBuffer buffer : bytes) {
+                digest.update(buffer.duplicate());
+            }
+            if (!MessageDigest.isEqual(digest.digest(), checksum.expectedDigest())) {
+                metrics.checksumMismatch();
+                return new CreatedUpload(upload, new AppendOutcome(id, 0, null, TusError.CHECKSUM_MISMATCH,
+                        checksum.algorithm().tusName() + " of the request body does not match Upload-Checksum", true,
+                        null), true);
+            }
+        }
+        Long length = upload.length();
+        boolean finishing = length != null && size == length;
+        Instant now = clock.instant();
+        Instant expiresAt = expiryAfterAppend(finishing, now);
+        UploadRecord stored = upload.withProgress(length, size, expiresAt, finishing ? now : null);
+        List<OutboxEvent> written = new ArrayList<>(1);
+        long start = System.nanoTime();
+        metrics.creationInOneCommit();
+        metrics.appendStarted();
+        try {
+            storeAndInsert(stored, bytes, size, finishing, written, request);
+        } finally {
+            metrics.appendEnded(Duration.ofNanos(System.nanoTime() - start));
+        }
+        if (!written.isEmpty()) {
+            outbox.wake();
+        }
+        metrics.bytesReceived(size);
+        announceCreated(upload, request);
+        AppendOutcome outcome = new AppendOutcome(id, size, expiresAt, null, null, true, finishing ? stored : null);
+        return new CreatedUpload(upload, appended(outcome, request), false);
+    }
+
+    /** Writes and syncs the body of a new upload, then inserts its row; the file goes again when either fails. */
+    private void storeAndInsert(UploadRecord stored, ByteBuffer[] bytes, long size, boolean finishing,
+            List<OutboxEvent> written, RequestInfo request) {
+        String id = stored.id();
+        try {
+            try (AppendSink sink = storage.openAppend(id, 0, stored.length())) {
+                sink.expect(size);
+                sink.write(bytes);
+                long durable = sink.sync();
+                if (durable != size) {
+                    throw new IOException("storage reports " + durable + " bytes durable after " + size + " were written");
+                }
+            }
+            if (finishing) {
+                storage.finish(id, size);
+                addIfSent(written, outboxEvent(HookType.POST_FINISH, stored, request));
+            }
+        } catch (IOException e) {
+            deleteBytesQuietly(id);
+            throw storageFailure("storing the body of a new upload", e);
+        }
+        try {
+            repository.insert(stored, written);
+        } catch (RuntimeException e) {
+            deleteBytesQuietly(id);
+            throw e;
+        }
     }
 
     /** Errors of a body that was cut off (the client, a newer request, shutdown): what arrived is kept. */

@@ -6,16 +6,21 @@ import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 import io.resumableupload.protocol.UploadIds;
 import io.resumableupload.storage.AppendSink;
@@ -142,6 +147,30 @@ public final class FileSystemStorage
         } catch (RuntimeException e) {
             channel.close();
             throw e;
+        }
+    }
+
+    /**
+     * Calls {@code each} with the id of every upload file last modified before {@code before} (regular files named
+     * like an upload id; nothing else in the directory is looked at).
+     */
+    public void forEachFileModifiedBefore(Instant before, Consumer<String> each) throws IOException {
+        try (DirectoryStream<Path> files = Files.newDirectoryStream(directory)) {
+            for (Path file : files) {
+                String name = file.getFileName().toString();
+                if (!UploadIds.isValid(name)) {
+                    continue;
+                }
+                BasicFileAttributes attributes;
+                try {
+                    attributes = Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                } catch (NoSuchFileException e) {
+                    continue;
+                }
+                if (attributes.isRegularFile() && attributes.lastModifiedTime().toInstant().isBefore(before)) {
+                    each.accept(name);
+                }
+            }
         }
     }
 
