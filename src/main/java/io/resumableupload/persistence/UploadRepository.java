@@ -57,6 +57,19 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     /** The small-append lock and read, in one round trip ({@link #tryLockRow}). */
     private final String lockAndRead;
 
+    /** Group commit of new rows. */
+    private final InsertBatcher inserts = new InsertBatcher(new InsertBatcher.Statements() {
+        @Override
+        public void insertOne(UploadRecord upload) {
+            UploadRepository.this.insertOne(upload, List.of());
+        }
+
+        @Override
+        public void insertAll(List<UploadRecord> uploads) {
+            UploadRepository.this.insertAll(uploads);
+        }
+    });
+
     UploadRepository(AgroalDataSource dataSource) {
         this.dataSource = dataSource;
         int poolSize = dataSource.getConfiguration().connectionPoolConfiguration().maxSize();
@@ -75,8 +88,20 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         insert(upload, List.of());
     }
 
-    /** Inserts the row and, in the same transaction, {@code events} (post-create, and post-finish if complete). */
+    /**
+     * Inserts the row and, in the same transaction, {@code events} (post-create, and post-finish if complete). A row
+     * without events or a list of partials joins the other new rows of the moment in one statement
+     * ({@link InsertBatcher}).
+     */
     public void insert(UploadRecord upload, List<OutboxEvent> events) {
+        if (events.isEmpty() && upload.concatParts().isEmpty()) {
+            inserts.insert(upload);
+            return;
+        }
+        insertOne(upload, events);
+    }
+
+    private void insertOne(UploadRecord upload, List<OutboxEvent> events) {
         jdbc(events, connection -> {
             try (PreparedStatement insert = connection.prepareStatement("INSERT INTO upload (id, upload_length, "
                     + "upload_offset, metadata_raw, metadata, concat_type, concat_raw, concat_parts, created_at, "
@@ -99,6 +124,66 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             }
         });
     }
+
+    /** New rows without events or partials, in one statement (group commit: {@link InsertBatcher}). */
+    void insertAll(List<UploadRecord> uploads) {
+        int n = uploads.size();
+        String[] ids = new String[n];
+        Long[] lengths = new Long[n];
+        Long[] offsets = new Long[n];
+        String[] metadataRaw = new String[n];
+        String[] metadata = new String[n];
+        String[] concatTypes = new String[n];
+        String[] concatRaw = new String[n];
+        String[] createdAt = new String[n];
+        String[] expiresAt = new String[n];
+        String[] finishedAt = new String[n];
+        String[] owners = new String[n];
+        for (int i = 0; i < n; i++) {
+            UploadRecord upload = uploads.get(i);
+            ids[i] = upload.id();
+            lengths[i] = upload.length();
+            offsets[i] = upload.offset();
+            metadataRaw[i] = upload.metadataRaw();
+            metadata[i] = upload.metadataRaw() == null ? null : toJson(upload.metadata());
+            concatTypes[i] = upload.concatType() == null ? null : upload.concatType().column();
+            concatRaw[i] = upload.concatRaw();
+            // ISO-8601 in UTC: no session time zone involved.
+            createdAt[i] = upload.createdAt().toString();
+            expiresAt[i] = upload.expiresAt() == null ? null : upload.expiresAt().toString();
+            finishedAt[i] = upload.finishedAt() == null ? null : upload.finishedAt().toString();
+            owners[i] = upload.owner();
+        }
+        jdbc(connection -> {
+            try (PreparedStatement insert = connection.prepareStatement(INSERT_ALL)) {
+                insert.setArray(1, connection.createArrayOf("text", ids));
+                insert.setArray(2, connection.createArrayOf("int8", lengths));
+                insert.setArray(3, connection.createArrayOf("int8", offsets));
+                insert.setArray(4, connection.createArrayOf("text", metadataRaw));
+                insert.setArray(5, connection.createArrayOf("text", metadata));
+                insert.setArray(6, connection.createArrayOf("text", concatTypes));
+                insert.setArray(7, connection.createArrayOf("text", concatRaw));
+                insert.setArray(8, connection.createArrayOf("text", createdAt));
+                insert.setArray(9, connection.createArrayOf("text", expiresAt));
+                insert.setArray(10, connection.createArrayOf("text", finishedAt));
+                insert.setArray(11, connection.createArrayOf("text", owners));
+                int inserted = insert.executeUpdate();
+                if (inserted != n) {
+                    throw new SQLException("inserted " + inserted + " of " + n + " new upload rows");
+                }
+                return null;
+            }
+        });
+    }
+
+    private static final String INSERT_ALL = "INSERT INTO upload (id, upload_length, upload_offset, metadata_raw, "
+            + "metadata, concat_type, concat_raw, created_at, updated_at, expires_at, finished_at, owner) "
+            + "SELECT id, upload_length, upload_offset, metadata_raw, CAST(metadata AS JSONB), concat_type, concat_raw, "
+            + "CAST(created_at AS TIMESTAMPTZ), CAST(created_at AS TIMESTAMPTZ), CAST(expires_at AS TIMESTAMPTZ), "
+            + "CAST(finished_at AS TIMESTAMPTZ), owner FROM unnest(CAST(? AS TEXT[]), CAST(? AS BIGINT[]), "
+            + "CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), "
+            + "CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[])) AS row(id, upload_length, "
+            + "upload_offset, metadata_raw, metadata, concat_type, concat_raw, created_at, expires_at, finished_at, owner)";
 
     public Optional<UploadRecord> findRecord(String id) {
         return jdbc(connection -> {

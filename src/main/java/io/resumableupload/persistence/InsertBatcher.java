@@ -1,0 +1,180 @@
+package io.resumableupload.persistence;
+
+import java.sql.SQLException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Group commit for the rows of new uploads: while one batch is in PostgreSQL, the inserts that arrive wait, and then
+ * go together as one statement (one round trip, one commit and one statement for PostgreSQL to run, instead of one of
+ * each per upload). A lone insert goes at once: nothing waits for a timer, so the batches grow with the load. Each
+ * caller returns once its row is committed, or throws what its statement threw. A batch refused for its data (a
+ * duplicate id from a hook, a constraint) is tried again row by row, so only the bad row's caller fails; any other
+ * failure (the database out of reach) is every caller's.
+ *
+ * <p>
+ * One batch runs at a time, on the thread of the caller at the head of the queue (the others wait on their own
+ * monitor); when it ends, the next head is woken to run the next batch, so no caller runs more than its own batch.
+ */
+final class InsertBatcher {
+
+    /** The most rows one statement carries. */
+    static final int MAX_BATCH = 32;
+
+    /** The statements the batcher runs. */
+    interface Statements {
+
+        /** Inserts one row, committed on return. */
+        void insertOne(UploadRecord upload);
+
+        /** Inserts every row in one statement, committed on return. */
+        void insertAll(List<UploadRecord> uploads);
+    }
+
+    private final Statements statements;
+    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
+    /** A batch is running (or about to): whoever joins the queue waits to be woken. */
+    private boolean running;
+
+    InsertBatcher(Statements statements) {
+        this.statements = statements;
+    }
+
+    /** Inserts {@code upload}'s row; returns once it is committed. */
+    void insert(UploadRecord upload) {
+        Waiting me = new Waiting(upload);
+        boolean first;
+        synchronized (this) {
+            queue.addLast(me);
+            first = !running;
+            running = true;
+        }
+        if (first || me.awaitTurn()) {
+            // The head of the queue (every caller before it was in an earlier batch): run the next batch.
+            List<Waiting> batch = new ArrayList<>();
+            synchronized (this) {
+                while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
+                    batch.add(queue.pollFirst());
+                }
+            }
+            try {
+                run(batch);
+            } finally {
+                Waiting next;
+                synchronized (this) {
+                    next = queue.peekFirst();
+                    running = next != null;
+                }
+                if (next != null) {
+                    next.wake();
+                }
+            }
+        }
+        me.throwIfFailed();
+    }
+
+    private void run(List<Waiting> batch) {
+        try {
+            if (batch.size() == 1) {
+                insertOne(batch.get(0));
+                return;
+            }
+            try {
+                statements.insertAll(batch.stream().map(Waiting::upload).toList());
+            } catch (RuntimeException e) {
+                if (!refusedForItsData(e)) {
+                    batch.forEach(waiting -> waiting.done(e));
+                    return;
+                }
+                batch.forEach(this::insertOne);
+                return;
+            }
+            batch.forEach(waiting -> waiting.done(null));
+        } finally {
+            // Never leave a caller waiting (an Error, say): it fails with what happened, or learns nothing happened.
+            RuntimeException unfinished = new IllegalStateException("the insert batch ended before this row was inserted");
+            batch.forEach(waiting -> waiting.doneUnlessDone(unfinished));
+        }
+    }
+
+    private void insertOne(Waiting waiting) {
+        try {
+            statements.insertOne(waiting.upload());
+            waiting.done(null);
+        } catch (RuntimeException e) {
+            waiting.done(e);
+        }
+    }
+
+    /** SQLState class 22 (data exception) or 23 (integrity constraint violation): a row's fault, not the database's. */
+    private static boolean refusedForItsData(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            if (t instanceof SQLException sql && sql.getSQLState() != null
+                    && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** A caller's row, and how its insert ended. */
+    private static final class Waiting {
+        private final UploadRecord upload;
+        private boolean woken;
+        private boolean done;
+        private RuntimeException failure;
+
+        Waiting(UploadRecord upload) {
+            this.upload = upload;
+        }
+
+        UploadRecord upload() {
+            return upload;
+        }
+
+        /** Waits until the row is inserted (false) or this caller is to run the next batch (true). */
+        synchronized boolean awaitTurn() {
+            boolean interrupted = false;
+            // The row may already be in a batch that is running: waiting out an interrupt is the only safe answer.
+            while (!woken && !done) {
+                try {
+                    wait();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return !done;
+        }
+
+        synchronized void wake() {
+            woken = true;
+            notifyAll();
+        }
+
+        synchronized void done(RuntimeException failure) {
+            this.done = true;
+            this.failure = failure;
+            notifyAll();
+        }
+
+        synchronized void doneUnlessDone(RuntimeException failure) {
+            if (!done) {
+                done(failure);
+            }
+        }
+
+        synchronized void throwIfFailed() {
+            if (failure instanceof DatabaseException database && database.getCause() instanceof SQLException sql) {
+                // Thrown on this caller's thread with its own stack; the cause is the statement's.
+                throw new DatabaseException(sql);
+            }
+            if (failure != null) {
+                throw failure;
+            }
+        }
+    }
+}
