@@ -11,7 +11,7 @@ import java.util.List;
  * each per upload). A lone insert goes at once: nothing waits for a timer, so the batches grow with the load. Each
  * caller returns once its row is committed, or throws what its statement threw. A batch refused for its data (a
  * duplicate id from a hook, a constraint) is tried again row by row, so only the bad row's caller fails; any other
- * failure (the database out of reach) is every caller's.
+ * failure (the database out of reach) is every caller's, and that of every caller queued meanwhile.
  *
  * <p>
  * One batch runs at a time, on the thread of the caller at the head of the queue (the others wait on their own
@@ -85,6 +85,7 @@ final class InsertBatcher {
             } catch (RuntimeException e) {
                 if (!refusedForItsData(e)) {
                     batch.forEach(waiting -> waiting.done(e));
+                    failQueued(e);
                     return;
                 }
                 batch.forEach(this::insertOne);
@@ -104,7 +105,24 @@ final class InsertBatcher {
             waiting.done(null);
         } catch (RuntimeException e) {
             waiting.done(e);
+            if (!refusedForItsData(e)) {
+                failQueued(e);
+            }
         }
+    }
+
+    /**
+     * The database failed a statement (out of reach, no connection within the pool's timeout): the callers queued
+     * meanwhile fail with it too. Else, in an outage, each batch in turn would wait out the pool's acquisition
+     * timeout, and the last of many queued callers would wait that many times over.
+     */
+    private void failQueued(RuntimeException failure) {
+        List<Waiting> queued;
+        synchronized (this) {
+            queued = new ArrayList<>(queue);
+            queue.clear();
+        }
+        queued.forEach(waiting -> waiting.done(failure));
     }
 
     /** SQLState class 22 (data exception) or 23 (integrity constraint violation): a row's fault, not the database's. */

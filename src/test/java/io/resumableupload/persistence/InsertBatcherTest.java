@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * The group commit's coordination, with statements that stand in for PostgreSQL (its SQL is tested against the real
  * database in UploadRepositoryTest): every caller returns only once its own row is committed, rows that arrive while a
  * batch runs go together in the next, a batch refused for one row's data fails that row's caller only, and an outage
- * fails every caller of the batch without a retry per row.
+ * fails every caller of the batch and every caller queued meanwhile, without a statement per row or per batch.
  */
 class InsertBatcherTest {
 
@@ -98,7 +98,7 @@ class InsertBatcherTest {
     }
 
     @Test
-    void an_outage_fails_every_caller_of_the_batch_without_a_statement_per_row() throws Exception {
+    void an_outage_fails_the_batch_and_every_caller_queued_meanwhile_with_one_statement() throws Exception {
         Recording statements = new Recording() {
             @Override
             void check(List<UploadRecord> uploads) {
@@ -109,8 +109,10 @@ class InsertBatcherTest {
         });
         assertEquals(CALLERS, failures.size());
         failures.forEach(failure -> assertInstanceOf(DatabaseException.class, failure));
-        assertTrue(statements.statements.get() < CALLERS, statements.statements.get() + " statements for "
-                + CALLERS + " rows: a failed batch was tried row by row");
+        // The first statement fails while the others queue (it takes 200 ms): they fail with it, without a statement
+        // of their own (one straggler that came after the failure may start one more); a batch each would be 3.
+        assertTrue(statements.statements.get() <= 2, statements.statements.get() + " statements for " + CALLERS
+                + " rows in an outage");
         assertEquals(Set.of(), statements.committed);
     }
 
