@@ -430,6 +430,18 @@ public interface TusConfig {
             boolean fsync();
 
             /**
+             * Whether the upload directory is fsynced after a file is created in it, before the offset that counts
+             * the file's first bytes is stored (with {@link #fsync()} on). {@code always}: every time (concurrent
+             * appends share one). {@code auto}: not on ext4 and XFS, where the new file's own fsync already makes its
+             * directory entry durable (ext4 commits the journal transaction that created the entry, or, without a
+             * journal, syncs the parent directory itself: {@code ext4_sync_parent} in fs/ext4/fsync.c; XFS forces its
+             * log past the transaction that created the file), and on every other file system (NFS, overlay, btrfs,
+             * ...) as {@code always}. Defaults to {@code auto}.
+             */
+            @WithDefault("auto")
+            DirectorySyncMode syncDirectory();
+
+            /**
              * Writes that would leave less free space than this on the upload directory's filesystem are refused
              * with {@code 507 ERR_STORAGE_FULL}, as if it were full: the room left is for what shares the disk (the
              * embedded PostgreSQL keeps its data beside the uploads by default, and a database that cannot write
@@ -440,6 +452,12 @@ public interface TusConfig {
             @WithDefault("64M")
             MemorySize minFreeSpace();
         }
+    }
+
+    /** See {@link Storage.Filesystem#syncDirectory()}. */
+    enum DirectorySyncMode {
+        AUTO,
+        ALWAYS
     }
 
     enum StorageBackend {

@@ -38,7 +38,8 @@ public class StorageProducer {
             case FILESYSTEM -> {
                 try {
                     yield new FileSystemStorage(storage.filesystem().directory(), storage.filesystem().fsync(),
-                            storage.filesystem().minFreeSpace().asLongValue());
+                            storage.filesystem().minFreeSpace().asLongValue(),
+                            storage.filesystem().syncDirectory() == TusConfig.DirectorySyncMode.ALWAYS);
                 } catch (IOException e) {
                     throw new UncheckedIOException("tus.storage.filesystem.directory="
                             + storage.filesystem().directory() + " cannot be created or read", e);

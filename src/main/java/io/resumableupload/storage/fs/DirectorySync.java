@@ -69,6 +69,11 @@ final class DirectorySync {
         }
     }
 
+    /** How many fsyncs completed. */
+    synchronized long completed() {
+        return completed;
+    }
+
     /** fsyncs one directory (no group commit), e.g. the parent of a directory just created. */
     static void force(Path directory) throws IOException {
         // Linux allows fsync on a directory opened for reading; Windows has no such thing (and needs none).

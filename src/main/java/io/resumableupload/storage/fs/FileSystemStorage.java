@@ -51,29 +51,61 @@ public final class FileSystemStorage
     private final long minFreeSpace;
     private final UsableSpace usableSpace;
     private final DirectorySync directorySync;
+    /**
+     * Whether a new file's fsync leaves its directory entry to a directory fsync (else that fsync already made it
+     * durable: see {@link #fileSyncCoversNewEntry}).
+     */
+    private final boolean newEntriesNeedDirectorySync;
 
     public FileSystemStorage(Path directory, boolean fsync) throws IOException {
-        this(directory, fsync, 0);
+        this(directory, fsync, 0, false);
     }
 
     /**
      * @param minFreeSpace writes that would leave less free space than this are refused as if the disk were full
      *        (room for the database and the system on a shared disk); 0 for none
+     * @param alwaysSyncDirectory fsync the directory after creating a file in it even where the file's own fsync
+     *        makes the entry durable ({@code tus.storage.filesystem.sync-directory=always})
      */
-    public FileSystemStorage(Path directory, boolean fsync, long minFreeSpace) throws IOException {
-        this(directory, fsync, minFreeSpace, null);
+    public FileSystemStorage(Path directory, boolean fsync, long minFreeSpace, boolean alwaysSyncDirectory)
+            throws IOException {
+        this(directory, fsync, minFreeSpace, null, alwaysSyncDirectory ? null : "");
     }
 
-    FileSystemStorage(Path directory, boolean fsync, long minFreeSpace, UsableSpace usableSpace) throws IOException {
+    /**
+     * @param fileSystemType the upload directory's file system type as {@link FileStore#type()} names it, null to
+     *        fsync the directory whatever it is, "" to look it up (a seam for tests)
+     */
+    FileSystemStorage(Path directory, boolean fsync, long minFreeSpace, UsableSpace usableSpace, String fileSystemType)
+            throws IOException {
         this.directory = Files.createDirectories(directory).toRealPath();
         this.fsync = fsync;
         this.minFreeSpace = minFreeSpace;
+        FileStore store = Files.getFileStore(this.directory);
         if (usableSpace == null) {
-            FileStore store = Files.getFileStore(this.directory);
             usableSpace = store::getUsableSpace;
         }
         this.usableSpace = usableSpace;
         this.directorySync = new DirectorySync(this.directory);
+        String type = fileSystemType == null || !fileSystemType.isEmpty() ? fileSystemType : store.type();
+        this.newEntriesNeedDirectorySync = type == null || !fileSyncCoversNewEntry(type);
+    }
+
+    /**
+     * Whether, on this type of file system, a new file's fsync also makes its directory entry durable. ext4: with a
+     * journal, the fsync commits the journal transaction that last changed the file, and the one that created its
+     * entry came before it (transactions commit in order); without one, {@code ext4_sync_parent} syncs the parent
+     * directory of a file created since its last sync (fs/ext4/fsync.c). XFS: the fsync forces the log up to the
+     * file's last change, past the transaction that created the file and its entry. Elsewhere (NFS, overlay, btrfs,
+     * anything not named here) the directory is fsynced as POSIX asks.
+     */
+    static boolean fileSyncCoversNewEntry(String fileSystemType) {
+        return fileSystemType.equals("ext4") || fileSystemType.equals("xfs");
+    }
+
+    /** How many directory fsyncs ran (for tests). */
+    long directorySyncs() {
+        return directorySync.completed();
     }
 
     @Override
@@ -234,7 +266,7 @@ public final class FileSystemStorage
         } catch (IOException e) {
             throw classify(e);
         }
-        syncDirectory();
+        syncNewEntry();
         return total;
     }
 
@@ -346,9 +378,12 @@ public final class FileSystemStorage
         }
     }
 
-    /** Makes new directory entries durable; concurrent callers share one fsync (see {@link DirectorySync}). */
-    private void syncDirectory() throws IOException {
-        if (fsync) {
+    /**
+     * Makes the entry of a file created in the directory durable, once the file itself was fsynced: a directory fsync
+     * (concurrent callers share one, see {@link DirectorySync}) unless the file's fsync already did it.
+     */
+    private void syncNewEntry() throws IOException {
+        if (fsync && newEntriesNeedDirectorySync) {
             try {
                 directorySync.sync();
             } catch (IOException e) {
@@ -450,7 +485,7 @@ public final class FileSystemStorage
         /** A file created by this append is only found after a crash once its directory entry is durable too. */
         private void makeEntryDurable() throws IOException {
             if (!directoryEntryDurable) {
-                syncDirectory();
+                syncNewEntry();
                 directoryEntryDurable = true;
             }
         }

@@ -57,7 +57,7 @@ class FileSystemStorageTest {
      */
     @Test
     void running_out_of_space_gives_back_every_byte_no_sync_reported() throws Exception {
-        FileSystemStorage storage = new FileSystemStorage(directory, true, 4096, freeSpace::get);
+        FileSystemStorage storage = new FileSystemStorage(directory, true, 4096, freeSpace::get, "");
         String id = id();
         byte[] first = bytes(100, 1);
         try (AppendSink sink = storage.openAppend(id, 0, null)) {
@@ -76,7 +76,7 @@ class FileSystemStorageTest {
     @Test
     void a_minimum_free_space_of_zero_is_never_checked() throws Exception {
         freeSpace.set(0);
-        FileSystemStorage storage = new FileSystemStorage(directory, false, 0, freeSpace::get);
+        FileSystemStorage storage = new FileSystemStorage(directory, false, 0, freeSpace::get, "");
         try (AppendSink sink = storage.openAppend(id(), 0, null)) {
             sink.write(new ByteBuffer[] { ByteBuffer.wrap(new byte[2 * MIB]) });
             assertEquals(2 * MIB, sink.sync());
@@ -85,7 +85,7 @@ class FileSystemStorageTest {
 
     @Test
     void a_concatenation_that_would_go_below_the_minimum_free_space_is_refused_before_copying() throws Exception {
-        FileSystemStorage storage = new FileSystemStorage(directory, false, 4096, freeSpace::get);
+        FileSystemStorage storage = new FileSystemStorage(directory, false, 4096, freeSpace::get, "");
         String partial = stored(storage, bytes(10_000, 2));
         freeSpace.set(12_000);
         String target = id();
@@ -129,6 +129,35 @@ class FileSystemStorageTest {
         deleteTree(directory);
         storage.checkWritable();
         assertTrue(Files.isDirectory(directory));
+    }
+
+    /**
+     * tus.storage.filesystem.sync-directory: a new file's first sync fsyncs the directory unless the file system's
+     * own fsync of the file covers its entry (ext4, XFS), or always when told; appends to existing files never do.
+     */
+    @Test
+    void a_new_file_fsyncs_its_directory_only_where_its_own_fsync_does_not_cover_the_entry() throws Exception {
+        FileSystemStorage ext4 = new FileSystemStorage(directory, true, 0, freeSpace::get, "ext4");
+        stored(ext4, bytes(10, 6));
+        assertEquals(0, ext4.directorySyncs());
+        FileSystemStorage nfs = new FileSystemStorage(directory, true, 0, freeSpace::get, "nfs4");
+        String id = stored(nfs, bytes(10, 7));
+        assertEquals(1, nfs.directorySyncs());
+        try (AppendSink sink = nfs.openAppend(id, 10, null)) {
+            sink.write(new ByteBuffer[] { ByteBuffer.wrap(bytes(10, 8)) });
+            sink.sync();
+        }
+        assertEquals(1, nfs.directorySyncs(), "the file existed: no directory fsync");
+        FileSystemStorage always = new FileSystemStorage(directory, true, 0, freeSpace::get, null);
+        stored(always, bytes(10, 9));
+        always.concatenate(id(), List.of(id));
+        assertEquals(2, always.directorySyncs(), "a new upload file and a new final");
+        FileSystemStorage noFsync = new FileSystemStorage(directory, false, 0, freeSpace::get, "nfs4");
+        stored(noFsync, bytes(10, 10));
+        assertEquals(0, noFsync.directorySyncs());
+        assertTrue(FileSystemStorage.fileSyncCoversNewEntry("xfs"));
+        assertFalse(FileSystemStorage.fileSyncCoversNewEntry("overlay"));
+        assertFalse(FileSystemStorage.fileSyncCoversNewEntry("btrfs"));
     }
 
     @Test
