@@ -417,10 +417,24 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             for (long at = 0; at < size; at += MAX_BLOCK) {
                 long count = Math.min(MAX_BLOCK, size - at);
                 String id = blockId(total + at, nonce);
-                BlobRange range = new BlobRange(at, count);
-                call("copying " + partialId + " into " + finalId, () -> target.stageBlockFromUrlWithResponse(
-                        new BlockBlobStageBlockFromUrlOptions(id, urls.get(partialId)).setSourceRange(range), null,
-                        Context.NONE));
+                BlockBlobStageBlockFromUrlOptions copy = new BlockBlobStageBlockFromUrlOptions(id, urls.get(partialId))
+                        .setSourceRange(new BlobRange(at, count));
+                String what = "copying " + partialId + " into " + finalId;
+                try {
+                    target.stageBlockFromUrlWithResponse(copy, null, Context.NONE);
+                } catch (BlobStorageException e) {
+                    if (e.getStatusCode() != 400 || !ids.isEmpty()) {
+                        throw unavailable(what, e);
+                    }
+                    // Blocks of an earlier version's attempt, with ids of another length, refuse ours (400): an empty
+                    // commit discards them (the final blob is written whole here anyway), then the block is copied
+                    // again, once.
+                    call(what, () -> target.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(List.of()),
+                            null, Context.NONE));
+                    call(what, () -> target.stageBlockFromUrlWithResponse(copy, null, Context.NONE));
+                } catch (RuntimeException e) {
+                    throw unavailable(what, e);
+                }
                 ids.add(id);
             }
             total += size;
@@ -507,8 +521,22 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
         private synchronized void stageSpool() throws IOException {
             String id = id(blockStart);
             long size = spool.size();
-            call("staging a block of upload " + uploadId, () -> blob.stageBlockWithResponse(id, spool.newInputStream(),
-                    size, null, null, null, Context.NONE));
+            String what = "staging a block of upload " + uploadId;
+            try {
+                blob.stageBlockWithResponse(id, spool.newInputStream(), size, null, null, null, Context.NONE);
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() != 400 || etag != null || !blocks.isEmpty()) {
+                    throw unavailable(what, e);
+                }
+                // No blob yet, and this append's first block refused (400 InvalidBlobOrBlock): staged blocks with ids
+                // of another length are there, left by an append of an earlier version cut before its first commit.
+                // Committing an empty list (If-None-Match: *) discards every staged block; then stage again, once.
+                commitList(List.of());
+                call(what, () -> blob.stageBlockWithResponse(id, spool.newInputStream(), size, null, null, null,
+                        Context.NONE));
+            } catch (RuntimeException e) {
+                throw unavailable(what, e);
+            }
             if (blocks.isEmpty() || !blocks.get(blocks.size() - 1).equals(id)) {
                 blocks.add(id);
             }
@@ -538,8 +566,13 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             if (blocksEnd <= durable) {
                 return;
             }
-            List<String> ids = List.copyOf(blocks);
             long end = blocksEnd;
+            commitList(List.copyOf(blocks));
+            durable = end;
+        }
+
+        /** Commits {@code ids}, conditional on {@link #etag}, and takes the new ETag. */
+        private void commitList(List<String> ids) throws IOException {
             BlobRequestConditions conditions = etag == null ? new BlobRequestConditions().setIfNoneMatch("*")
                     : new BlobRequestConditions().setIfMatch(etag);
             try {
@@ -556,7 +589,6 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             } catch (RuntimeException e) {
                 throw unavailable("committing the blocks of upload " + uploadId, e);
             }
-            durable = end;
         }
 
         @Override

@@ -13,8 +13,11 @@
  * append staged the block at the same offset, stages an id no later append names, so the next commit discards it (the
  * ETag condition guards commits, not stages). Blobs started before ids carried the nonce have ids of the start offset
  * alone ({@code base64("%020d")}, 20 characters); an append keeps that length when the blob's committed blocks have
- * it, so for those blobs a late Put Block can still replace a block. A replica of that earlier version reads the new
- * ids as not its own and marks the upload lost, so the two must not serve uploads side by side.
+ * it, so for those blobs a late Put Block can still replace a block. With no blob yet, staged blocks with ids of the
+ * other length (an append of that version cut before its first commit) make Azure refuse the first Put Block with
+ * 400; an empty commit ({@code If-None-Match: *}) discards them and the block is staged again (a concatenation does
+ * the same). A replica of that earlier version reads the new ids as not its own and marks the upload lost, so the two
+ * must not serve uploads side by side.
  *
  * <p>
  * <b>Durability.</b> A byte counts only once a committed block list holds it. Staged blocks are not durable (Azure

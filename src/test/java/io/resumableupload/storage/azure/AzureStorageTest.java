@@ -20,6 +20,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -343,6 +344,46 @@ class AzureStorageTest extends UploadStorageContract {
         finishAndCheck(id, data);
         storage().delete(id);
         assertNothingStored(id);
+    }
+
+    /**
+     * An append of an earlier version cut before its first commit left staged blocks with 20-character ids and no
+     * committed blob. A Put Block with an id of another length is refused (400 InvalidBlobOrBlock; Azurite checks it
+     * against staged blocks, not committed ones); the next append must still store the upload.
+     */
+    @Test
+    void an_append_after_an_earlier_versions_append_cut_before_its_first_commit_commits() throws Exception {
+        String id = create();
+        byte[] data = bytes(BLOCK + 300);
+        blob(id).stageBlock(legacyId(0), new ByteArrayInputStream(new byte[BLOCK]), BLOCK);
+        blob(id).stageBlock(legacyId(BLOCK), new ByteArrayInputStream(new byte[10]), 10);
+        assertEquals(List.of(), committedBlocks(id));
+        String longer = Base64.getEncoder()
+                .encodeToString(String.format("%020d-%016x", 0, 1L).getBytes(StandardCharsets.US_ASCII));
+        BlobStorageException refused = assertThrows(BlobStorageException.class,
+                () -> blob(id).stageBlock(longer, new ByteArrayInputStream(new byte[10]), 10));
+        assertEquals(400, refused.getStatusCode());
+        assertEquals(data.length, append(storage(), id, 0, (long) data.length, data, 0, data.length));
+        finishAndCheck(id, data);
+        storage().delete(id);
+        assertNothingStored(id);
+    }
+
+    /** The same for a concatenation whose final blob holds staged blocks of an earlier version's cut attempt. */
+    @Test
+    void a_concatenation_after_an_earlier_versions_attempt_was_cut_commits() throws Exception {
+        AzureStorage storage = backend(BLOCK, 64L << 20);
+        byte[] data = bytes(BLOCK + 510);
+        String first = finished(Arrays.copyOfRange(data, 0, BLOCK + 10));
+        String second = finished(Arrays.copyOfRange(data, BLOCK + 10, data.length));
+        String finalId = create();
+        blob(finalId).stageBlock(legacyId(0), new ByteArrayInputStream(new byte[100]), 100);
+        assertEquals(data.length, storage.concatenate(finalId, List.of(first, second)));
+        finishAndCheck(finalId, data);
+        for (String id : List.of(first, second, finalId)) {
+            storage.delete(id);
+            assertNothingStored(id);
+        }
     }
 
     private BlockBlobClient blob(String id) {
