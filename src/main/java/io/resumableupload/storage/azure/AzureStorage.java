@@ -16,7 +16,10 @@ import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import javax.sql.DataSource;
 
@@ -56,10 +59,11 @@ import io.resumableupload.storage.UploadStorage;
 
 /**
  * Uploads in one Azure Blob Storage container: one block blob per upload, {@code <prefix><id>}. Block {@code n}
- * covers {@code [n*B, (n+1)*B)} for the upload's block size B and is named after its start offset, so a block's id
- * says where it belongs and a re-staged block replaces the old one. A byte counts only once a block list holding it
- * is committed (at every checkpoint and sync): staged, uncommitted blocks are not durable (Azure discards them after
- * a week idle, or at the next commit). The package documentation has the rest.
+ * covers {@code [n*B, (n+1)*B)} for the upload's block size B; its id is its start offset and a nonce drawn once per
+ * append, so a block's id says where it belongs, and a Put Block still in flight from an append that ended stages an
+ * id no later append names. A byte counts only once a block list holding it is committed (at every checkpoint and
+ * sync): staged, uncommitted blocks are not durable (Azure discards them after a week idle, or at the next commit).
+ * The package documentation has the rest.
  */
 public final class AzureStorage implements UploadStorage, ConcatenatingStorage, PresigningStorage {
 
@@ -121,16 +125,53 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
         return container.getBlobClient(blobName(uploadId)).getBlockBlobClient();
     }
 
-    /** A block's id: its start offset, zero-padded so every id of a blob has the same length (Azure requires it). */
-    static String blockId(long start) {
-        return Base64.getEncoder().encodeToString(String.format("%020d", start).getBytes(StandardCharsets.US_ASCII));
+    /**
+     * A block's id: its start offset and the nonce of the append (or concatenation) that staged it,
+     * {@code base64("%020d-%016x")}, 37 characters before base64. Zero-padded, so every id of a blob has the same
+     * length (Azure requires it). The nonce makes ids unique per append: a Put Block still in flight from an append
+     * that ended (its replica killed, its lock lost) can land after the next append staged the block at the same
+     * offset, and with the offset alone as id it replaced that block and the next commit named it. Now it stages an id
+     * no later append names, and Azure discards it at the next commit.
+     */
+    static String blockId(long start, long nonce) {
+        return encode(String.format("%020d-%016x", start, nonce));
     }
 
+    /**
+     * A block's id as this server wrote them before they carried a nonce: the start offset alone,
+     * {@code base64("%020d")}, 20 characters. Still used for blobs whose committed blocks have such ids (see
+     * {@link #openAppend}).
+     */
+    static String legacyBlockId(long start) {
+        return encode(String.format("%020d", start));
+    }
+
+    private static String encode(String id) {
+        return Base64.getEncoder().encodeToString(id.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The decoded ids {@link #blockId} and {@link #legacyBlockId} write; group 1 is the start offset. */
+    private static final Pattern BLOCK_ID = Pattern.compile("(\\d{20})(-[0-9a-f]{16})?");
+
+    /** The start offset a block's id names, in either format. */
     static long blockStart(String blockId) throws UploadBytesLostException {
         try {
-            return Long.parseLong(new String(Base64.getDecoder().decode(blockId), StandardCharsets.US_ASCII));
+            Matcher id = BLOCK_ID.matcher(new String(Base64.getDecoder().decode(blockId), StandardCharsets.US_ASCII));
+            if (id.matches()) {
+                return Long.parseLong(id.group(1));
+            }
         } catch (IllegalArgumentException e) {
-            throw new UploadBytesLostException("block id " + blockId + " was not written by this server");
+            // not base64, or an offset beyond a long: not ours either
+        }
+        throw new UploadBytesLostException("block id " + blockId + " was not written by this server");
+    }
+
+    /** Whether a block's id is a {@link #legacyBlockId} (20 characters before base64). */
+    static boolean isLegacy(String blockId) {
+        try {
+            return Base64.getDecoder().decode(blockId).length == 20;
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -163,11 +204,17 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             blockSize = db(() -> state.fixBlockSize(uploadId, contentType, wanted));
         }
         Committed committed = committedBlocks(uploadId, blob);
+        // Azure refuses block ids of two lengths in one blob, so a blob whose committed blocks have legacy ids
+        // (started before ids carried a nonce) keeps getting them: for those blobs a late Put Block from an append
+        // that ended can still replace a block of the same start (see blockId). Every other blob gets ids with this
+        // append's nonce.
+        boolean legacyIds = !committed.blocks().isEmpty() && isLegacy(committed.blocks().get(0).getName());
         // Blocks are contiguous and named after their start offsets. Those wholly below the committed offset are
-        // kept; the one it falls in is read back up to it and staged again, with the new bytes, under its id; anything
-        // beyond is garbage, left out of the next commit. A short block (the end of an earlier PATCH) is kept as it is
-        // while the blocks the rest of the upload may need still fit within 50,000 (so 4 MiB PATCHes cost no read-back);
-        // past that, it is read back and refilled too, and blocks are full again from there on.
+        // kept; the one it falls in is read back up to it and staged again, with the new bytes, under this append's
+        // id for its start; anything beyond is garbage, left out of the next commit. A short block (the end of an
+        // earlier PATCH) is kept as it is while the blocks the rest of the upload may need still fit within 50,000
+        // (so 4 MiB PATCHes cost no read-back); past that, it is read back and refilled too, and blocks are full
+        // again from there on.
         List<Block> below = new ArrayList<>();
         long position = 0;
         long blockStart = committedOffset;
@@ -204,7 +251,7 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
                 read(uploadId, blob, blockStart, committedOffset - blockStart, committed.etag(), spool);
             }
             return new AzureAppendSink(uploadId, blob, contentType, blockSize, spool, blockStart, committedOffset, kept,
-                    committed.etag());
+                    committed.etag(), legacyIds);
         } catch (IOException | RuntimeException e) {
             spool.close();
             throw e;
@@ -337,7 +384,8 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
 
     /**
      * Server-side: every partial becomes blocks of the final blob by Put Block From URL (a read SAS lets Azure fetch a
-     * private source), in ranges of at most 4000 MiB, committed at once. An empty partial adds no block.
+     * private source), in ranges of at most 4000 MiB, committed at once. An empty partial adds no block. The ids carry
+     * a nonce of this call, as an append's do.
      */
     @Override
     public long concatenate(String finalId, List<String> partialIds) throws IOException {
@@ -362,16 +410,31 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             }
         }
         List<String> ids = new ArrayList<>();
+        long nonce = ThreadLocalRandom.current().nextLong();
         long total = 0;
         for (String partialId : partialIds) {
             long size = sizes.get(partialId);
             for (long at = 0; at < size; at += MAX_BLOCK) {
                 long count = Math.min(MAX_BLOCK, size - at);
-                String id = blockId(total + at);
-                BlobRange range = new BlobRange(at, count);
-                call("copying " + partialId + " into " + finalId, () -> target.stageBlockFromUrlWithResponse(
-                        new BlockBlobStageBlockFromUrlOptions(id, urls.get(partialId)).setSourceRange(range), null,
-                        Context.NONE));
+                String id = blockId(total + at, nonce);
+                BlockBlobStageBlockFromUrlOptions copy = new BlockBlobStageBlockFromUrlOptions(id, urls.get(partialId))
+                        .setSourceRange(new BlobRange(at, count));
+                String what = "copying " + partialId + " into " + finalId;
+                try {
+                    target.stageBlockFromUrlWithResponse(copy, null, Context.NONE);
+                } catch (BlobStorageException e) {
+                    if (e.getStatusCode() != 400 || !ids.isEmpty()) {
+                        throw unavailable(what, e);
+                    }
+                    // Blocks of an earlier version's attempt, with ids of another length, refuse ours (400): an empty
+                    // commit discards them (the final blob is written whole here anyway), then the block is copied
+                    // again, once.
+                    call(what, () -> target.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(List.of()),
+                            null, Context.NONE));
+                    call(what, () -> target.stageBlockFromUrlWithResponse(copy, null, Context.NONE));
+                } catch (RuntimeException e) {
+                    throw unavailable(what, e);
+                }
                 ids.add(id);
             }
             total += size;
@@ -387,10 +450,11 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
     // ---- appends ----
 
     /**
-     * An append: bytes go to the spool; each full block is staged under the id of its start offset. A checkpoint
-     * commits the block list up to the last staged block; {@link #sync()} stages the rest as a (possibly short) block
-     * and commits. Every commit is conditional on the blob's ETag as this append last saw it, so an append that lost
-     * its lock cannot overwrite a newer one's list.
+     * An append: bytes go to the spool; each full block is staged under the id of its start offset and this append's
+     * nonce (or the legacy id of its start offset, for a blob that has those). A checkpoint commits the block list up
+     * to the last staged block; {@link #sync()} stages the rest as a (possibly short) block and commits. Every commit
+     * is conditional on the blob's ETag as this append last saw it, so an append that lost its lock cannot overwrite a
+     * newer one's list.
      */
     private final class AzureAppendSink implements AppendSink {
         private final String uploadId;
@@ -407,9 +471,12 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
         /** The blob's ETag after the last commit, null while there is no blob; guarded by {@code this}. */
         private String etag;
         private volatile long durable;
+        /** Whether block ids are {@link #legacyBlockId}s; else {@link #blockId} with {@link #nonce}. */
+        private final boolean legacyIds;
+        private final long nonce = ThreadLocalRandom.current().nextLong();
 
         AzureAppendSink(String uploadId, BlockBlobClient blob, String contentType, long blockSize, Spool spool,
-                long blockStart, long committedOffset, List<String> kept, String etag) {
+                long blockStart, long committedOffset, List<String> kept, String etag, boolean legacyIds) {
             this.uploadId = uploadId;
             this.blob = blob;
             this.contentType = contentType;
@@ -420,6 +487,11 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             this.blocksEnd = blockStart;
             this.durable = committedOffset;
             this.etag = etag;
+            this.legacyIds = legacyIds;
+        }
+
+        private String id(long start) {
+            return legacyIds ? legacyBlockId(start) : blockId(start, nonce);
         }
 
         @Override
@@ -442,15 +514,29 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
         }
 
         /**
-         * Stages the spool as the block at {@link #blockStart}, replacing any earlier version of it. Never while a
-         * checkpoint commits: a successful Put Block List discards every uncommitted block it does not name, so a
-         * block staged during it could vanish.
+         * Stages the spool as the block at {@link #blockStart}, replacing this append's earlier version of it. Never
+         * while a checkpoint commits: a successful Put Block List discards every uncommitted block it does not name,
+         * so a block staged during it could vanish.
          */
         private synchronized void stageSpool() throws IOException {
-            String id = blockId(blockStart);
+            String id = id(blockStart);
             long size = spool.size();
-            call("staging a block of upload " + uploadId, () -> blob.stageBlockWithResponse(id, spool.newInputStream(),
-                    size, null, null, null, Context.NONE));
+            String what = "staging a block of upload " + uploadId;
+            try {
+                blob.stageBlockWithResponse(id, spool.newInputStream(), size, null, null, null, Context.NONE);
+            } catch (BlobStorageException e) {
+                if (e.getStatusCode() != 400 || etag != null || !blocks.isEmpty()) {
+                    throw unavailable(what, e);
+                }
+                // No blob yet, and this append's first block refused (400 InvalidBlobOrBlock): staged blocks with ids
+                // of another length are there, left by an append of an earlier version cut before its first commit.
+                // Committing an empty list (If-None-Match: *) discards every staged block; then stage again, once.
+                commitList(List.of());
+                call(what, () -> blob.stageBlockWithResponse(id, spool.newInputStream(), size, null, null, null,
+                        Context.NONE));
+            } catch (RuntimeException e) {
+                throw unavailable(what, e);
+            }
             if (blocks.isEmpty() || !blocks.get(blocks.size() - 1).equals(id)) {
                 blocks.add(id);
             }
@@ -480,8 +566,13 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             if (blocksEnd <= durable) {
                 return;
             }
-            List<String> ids = List.copyOf(blocks);
             long end = blocksEnd;
+            commitList(List.copyOf(blocks));
+            durable = end;
+        }
+
+        /** Commits {@code ids}, conditional on {@link #etag}, and takes the new ETag. */
+        private void commitList(List<String> ids) throws IOException {
             BlobRequestConditions conditions = etag == null ? new BlobRequestConditions().setIfNoneMatch("*")
                     : new BlobRequestConditions().setIfMatch(etag);
             try {
@@ -498,7 +589,6 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             } catch (RuntimeException e) {
                 throw unavailable("committing the blocks of upload " + uploadId, e);
             }
-            durable = end;
         }
 
         @Override
