@@ -37,7 +37,7 @@ public class TusBench {
             case "small" -> small(endpoints, Integer.parseInt(o.getOrDefault("count", "2000")),
                     (int) size(o.getOrDefault("size", "64K")), Integer.parseInt(o.getOrDefault("concurrency", "32")),
                     Boolean.parseBoolean(o.getOrDefault("creation-with-upload", "false")),
-                    Long.parseLong(o.getOrDefault("cpu-pid", "0")));
+                    Long.parseLong(o.getOrDefault("cpu-pid", "0")), Integer.parseInt(o.getOrDefault("lead-in", "0")));
             case "head", "get" -> reads(args[0], endpoint, Integer.parseInt(o.getOrDefault("count", "20000")),
                     (int) size(o.getOrDefault("size", "64K")), Integer.parseInt(o.getOrDefault("concurrency", "32")),
                     Long.parseLong(o.getOrDefault("cpu-pid", "0")));
@@ -77,48 +77,43 @@ public class TusBench {
         return String.format(Locale.ROOT, "{\"scenario\":\"chunked\",\"bytes\":%d,\"chunk\":%d,\"seconds\":%.3f,\"mb_per_s\":%.1f}", size, chunk, seconds, size / 1e6 / seconds);
     }
 
-    static String small(URI[] endpoints, int count, int size, int concurrency, boolean withUpload, long cpuPid)
-            throws Exception {
+    /**
+     * {@code count} uploads at {@code concurrency} in flight, each worker on its own keep-alive connections. With a
+     * lead-in, every worker first runs {@code leadIn / concurrency} uploads on those same connections, untimed, and
+     * the timed part (and the CPU count) starts when all of them are done: the client's own start (its JIT, which
+     * interprets the first requests of a fresh JVM, and its connections) is then not in the percentiles.
+     */
+    static String small(URI[] endpoints, int count, int size, int concurrency, boolean withUpload, long cpuPid,
+            int leadIn) throws Exception {
         byte[] body = new byte[size];
         new Random(1).nextBytes(body);
         AtomicInteger next = new AtomicInteger();
         long[] latencies = new long[count];
         AtomicInteger errors = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
-        Cpu cpu = new Cpu(cpuPid);
-        long start = System.nanoTime();
+        CyclicBarrier ready = new CyclicBarrier(concurrency + 1);
         List<Future<?>> workers = new ArrayList<>();
         for (int w = 0; w < concurrency; w++) {
             workers.add(pool.submit(() -> {
                 // One keep-alive connection per endpoint; POST to one replica, PATCH to the next.
                 Conn[] conns = new Conn[endpoints.length];
+                for (int k = 0; k < leadIn / concurrency; k++) {
+                    upload(endpoints, conns, k, body, withUpload, null);
+                }
+                ready.await();
                 int i;
                 while ((i = next.getAndIncrement()) < count) {
                     long t = System.nanoTime();
-                    int a = i % endpoints.length;
-                    int b = (i + 1) % endpoints.length;
-                    try {
-                        if (conns[a] == null) conns[a] = new Conn(endpoints[a]);
-                        if (conns[b] == null) conns[b] = new Conn(endpoints[b]);
-                        if (withUpload) {
-                            conns[a].createWithUpload(endpoints[a], body);
-                        } else {
-                            String path = conns[a].create(endpoints[a], size);
-                            check(conns[b].patchBytes(path, 0, body), 204);
-                        }
-                    } catch (Exception e) {
-                        errors.incrementAndGet();
-                        for (int k = 0; k < conns.length; k++) {
-                            if (conns[k] != null) conns[k].close();
-                            conns[k] = null;
-                        }
-                    }
+                    upload(endpoints, conns, i, body, withUpload, errors);
                     latencies[i] = System.nanoTime() - t;
                 }
                 for (Conn c : conns) if (c != null) c.close();
                 return null;
             }));
         }
+        ready.await();
+        Cpu cpu = new Cpu(cpuPid);
+        long start = System.nanoTime();
         for (Future<?> f : workers) f.get();
         double seconds = (System.nanoTime() - start) / 1e9;
         String cpuUsed = cpu.perRequest(count);
@@ -127,6 +122,30 @@ public class TusBench {
         return String.format(Locale.ROOT, "{\"scenario\":\"%s\",\"endpoints\":%d,\"count\":%d,\"size\":%d,\"concurrency\":%d,\"errors\":%d,\"seconds\":%.3f,\"uploads_per_s\":%.1f,\"p50_ms\":%.2f,\"p99_ms\":%.2f%s}",
                 withUpload ? "small_cwu" : "small", endpoints.length, count, size, concurrency, errors.get(), seconds, count / seconds,
                 latencies[count / 2] / 1e6, latencies[(int) (count * 0.99)] / 1e6, cpuUsed);
+    }
+
+    /** One small upload; a failure is counted in {@code errors} (null: thrown) and closes the connections. */
+    private static void upload(URI[] endpoints, Conn[] conns, int i, byte[] body, boolean withUpload,
+            AtomicInteger errors) throws Exception {
+        int a = i % endpoints.length;
+        int b = (i + 1) % endpoints.length;
+        try {
+            if (conns[a] == null) conns[a] = new Conn(endpoints[a]);
+            if (conns[b] == null) conns[b] = new Conn(endpoints[b]);
+            if (withUpload) {
+                conns[a].createWithUpload(endpoints[a], body);
+            } else {
+                String path = conns[a].create(endpoints[a], body.length);
+                check(conns[b].patchBytes(path, 0, body), 204);
+            }
+        } catch (Exception e) {
+            for (int k = 0; k < conns.length; k++) {
+                if (conns[k] != null) conns[k].close();
+                conns[k] = null;
+            }
+            if (errors == null) throw e;
+            errors.incrementAndGet();
+        }
     }
 
     /** HEAD of finished uploads (32 of them, round robin) or GET of one finished upload, {@code concurrency} in flight. */

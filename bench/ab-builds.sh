@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A/B of two builds (or two settings) of our server on small uploads, both running at once: A on port 18401, B on
 # 18402, each warmed with WARMUP (40,000) uploads of each kind, then interleaved rounds (odd rounds A first) of
-# 2000 x 64 KiB creation-with-upload and POST+PATCH at 32 in flight; as deployed with several replicas (external
+# 2000 x 64 KiB creation-with-upload and POST+PATCH at 32 in flight (after a lead-in of 1000, see small.sh); as deployed with several replicas (external
 # PostgreSQL, postgres lock, fsync on, -Xmx256m). ENV_A / ENV_B add environment variables to one side.
 #
 #   bench/ab-builds.sh ROUNDS JAR_A JAR_B     e.g. bench/ab-builds.sh 6 /tmp/before/quarkus-run.jar target/quarkus-app/quarkus-run.jar
@@ -49,7 +49,7 @@ for round in $(seq 1 "$rounds"); do
   order="a b"; [ $((round % 2)) = 0 ] && order="b a"
   for cwu in true false; do
     for side in $order; do
-      line=$(bench small "http://localhost:${port[$side]}/files" --count 2000 --size 64K --concurrency 32 \
+      line=$(bench small "http://localhost:${port[$side]}/files" --count 2000 --lead-in "${LEAD_IN:-1000}" --size 64K --concurrency 32 \
         --cpu-pid "${pid[$side]}" --creation-with-upload $cwu)
       echo "$side round $round: $line"
       echo "{\"variant\":\"$side\",\"round\":$round,${line#\{}" >>"$results"
