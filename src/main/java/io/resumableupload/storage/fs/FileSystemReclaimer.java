@@ -55,43 +55,54 @@ public class FileSystemReclaimer {
         if (!(storage instanceof FileSystemStorage files)) {
             return 0;
         }
-        List<String> batch = new ArrayList<>();
-        int[] reclaimed = { 0 };
-        IOException[] failure = { null };
-        files.forEachFileModifiedBefore(clock.instant().minus(MIN_AGE), id -> {
-            batch.add(id);
-            if (batch.size() == BATCH) {
-                reclaimed[0] += reclaim(files, batch, failure);
-                batch.clear();
-            }
-        });
-        reclaimed[0] += reclaim(files, batch, failure);
-        if (reclaimed[0] > 0) {
-            LOG.infof("deleted %d upload files that had no row (left by a crash during a creation)", reclaimed[0]);
+        Sweep sweep = new Sweep(files);
+        files.forEachFileModifiedBefore(clock.instant().minus(MIN_AGE), sweep::add);
+        sweep.flush();
+        if (sweep.reclaimed > 0) {
+            LOG.infof("deleted %d upload files that had no row (left by a crash during a creation)", sweep.reclaimed);
         }
-        if (failure[0] != null) {
-            throw failure[0];
+        if (sweep.failure != null) {
+            throw sweep.failure;
         }
-        return reclaimed[0];
+        return sweep.reclaimed;
     }
 
-    private int reclaim(FileSystemStorage files, List<String> ids, IOException[] failure) {
-        if (ids.isEmpty()) {
-            return 0;
+    /** Ids of old files, looked up in batches of {@link #BATCH}; those without a row are deleted. */
+    private final class Sweep {
+        private final FileSystemStorage files;
+        private final List<String> batch = new ArrayList<>();
+        private int reclaimed;
+        /** The last deletion that failed (the others are still tried). */
+        private IOException failure;
+
+        Sweep(FileSystemStorage files) {
+            this.files = files;
         }
-        Set<String> existing = repository.existingIds(ids);
-        int reclaimed = 0;
-        for (String id : ids) {
-            if (existing.contains(id)) {
-                continue;
-            }
-            try {
-                files.delete(id);
-                reclaimed++;
-            } catch (IOException e) {
-                failure[0] = e;
+
+        void add(String id) {
+            batch.add(id);
+            if (batch.size() == BATCH) {
+                flush();
             }
         }
-        return reclaimed;
+
+        void flush() {
+            if (batch.isEmpty()) {
+                return;
+            }
+            Set<String> existing = repository.existingIds(batch);
+            for (String id : batch) {
+                if (existing.contains(id)) {
+                    continue;
+                }
+                try {
+                    files.delete(id);
+                    reclaimed++;
+                } catch (IOException e) {
+                    failure = e;
+                }
+            }
+            batch.clear();
+        }
     }
 }
