@@ -2,7 +2,8 @@
 # A/B of two builds (or two settings) of our server on small uploads, both running at once: A on port 18401, B on
 # 18402, each warmed with WARMUP (40,000) uploads of each kind, then interleaved rounds (odd rounds A first) of
 # 2000 x 64 KiB creation-with-upload and POST+PATCH at 32 in flight (after a lead-in of 1000, see small.sh); as deployed with several replicas (external
-# PostgreSQL, postgres lock, fsync on, -Xmx256m). ENV_A / ENV_B add environment variables to one side.
+# PostgreSQL, postgres lock, fsync on, -Xmx256m). ENV_A / ENV_B add environment variables to one side; SQL_A / SQL_B
+# are run on that side's database once it started (schema experiments, e.g. SQL_B="DROP INDEX upload_expires_at_idx").
 #
 #   bench/ab-builds.sh ROUNDS JAR_A JAR_B     e.g. bench/ab-builds.sh 6 /tmp/before/quarkus-run.jar target/quarkus-app/quarkus-run.jar
 #   ENV_B="QUARKUS_THREAD_POOL_MAX_THREADS=12" bench/ab-builds.sh 6 target/quarkus-app/quarkus-run.jar target/quarkus-app/quarkus-run.jar
@@ -38,6 +39,12 @@ start() { # side jar
 trap 'kill ${pid[a]:-} ${pid[b]:-} 2>/dev/null || true; rm -rf "$work/ab-a" "$work/ab-b"' EXIT
 start a "$jar_a"
 start b "$jar_b"
+for side in a b; do
+  sql=SQL_${side^^}
+  if [ -n "${!sql:-}" ]; then
+    psql -q -h "${pg_url%:*}" -p "${pg_url#*:}" -U postgres -d "tusab$side" -c "${!sql}"
+  fi
+done
 for side in a b; do
   for cwu in false true; do
     bench small "http://localhost:${port[$side]}/files" --count "${WARMUP:-40000}" --size 64K --concurrency 32 \
