@@ -29,6 +29,7 @@ import com.azure.core.http.HttpHeaderName;
 import com.azure.core.http.rest.Response;
 import com.azure.core.util.Context;
 import com.azure.storage.blob.BlobContainerClient;
+import com.azure.storage.blob.models.BlobErrorCode;
 import com.azure.storage.blob.models.BlobHttpHeaders;
 import com.azure.storage.blob.models.BlobRange;
 import com.azure.storage.blob.models.BlobRequestConditions;
@@ -423,14 +424,14 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
                 try {
                     target.stageBlockFromUrlWithResponse(copy, null, Context.NONE);
                 } catch (BlobStorageException e) {
-                    if (e.getStatusCode() != 400 || !ids.isEmpty()) {
+                    if (!refusedForIdLength(e) || !ids.isEmpty()) {
                         throw unavailable(what, e);
                     }
-                    // Blocks of an earlier version's attempt, with ids of another length, refuse ours (400): an empty
-                    // commit discards them (the final blob is written whole here anyway), then the block is copied
-                    // again, once.
-                    call(what, () -> target.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(List.of()),
-                            null, Context.NONE));
+                    // Blocks of an earlier version's attempt, with ids of another length, refuse ours: an empty
+                    // commit discards them, then the block is copied again, once. Only while there is no blob
+                    // (If-None-Match: *): a committed final is never emptied here.
+                    call(what, () -> target.commitBlockListWithResponse(new BlockBlobCommitBlockListOptions(List.of())
+                            .setRequestConditions(new BlobRequestConditions().setIfNoneMatch("*")), null, Context.NONE));
                     call(what, () -> target.stageBlockFromUrlWithResponse(copy, null, Context.NONE));
                 } catch (RuntimeException e) {
                     throw unavailable(what, e);
@@ -525,7 +526,7 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             try {
                 blob.stageBlockWithResponse(id, spool.newInputStream(), size, null, null, null, Context.NONE);
             } catch (BlobStorageException e) {
-                if (e.getStatusCode() != 400 || etag != null || !blocks.isEmpty()) {
+                if (!refusedForIdLength(e) || etag != null || !blocks.isEmpty()) {
                     throw unavailable(what, e);
                 }
                 // No blob yet, and this append's first block refused (400 InvalidBlobOrBlock): staged blocks with ids
@@ -647,6 +648,11 @@ public final class AzureStorage implements UploadStorage, ConcatenatingStorage, 
             LOG.warnf("looking for orphaned Azure state failed: %s", e.getMessage());
         }
         return reclaimed;
+    }
+
+    /** Azure's answer to a block id of another length than the blob's staged blocks have (400 InvalidBlobOrBlock). */
+    private static boolean refusedForIdLength(BlobStorageException e) {
+        return e.getStatusCode() == 400 && BlobErrorCode.INVALID_BLOB_OR_BLOCK.equals(e.getErrorCode());
     }
 
     private static StorageUnavailableException unavailable(String what, RuntimeException e) {
