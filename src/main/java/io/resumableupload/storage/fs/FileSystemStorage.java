@@ -140,7 +140,7 @@ public final class FileSystemStorage
     @Override
     public AppendSink openAppend(String uploadId, long committedOffset, Long length) throws IOException {
         Path file = fileOf(uploadId);
-        boolean created = false;
+        boolean entryMayBeNew = false;
         FileChannel channel;
         try {
             if (committedOffset > 0) {
@@ -150,10 +150,12 @@ public final class FileSystemStorage
                 // Usually the first append of the upload: create the file, one system call (no look first).
                 try {
                     channel = openCreating(file, StandardOpenOption.WRITE, StandardOpenOption.CREATE_NEW);
-                    created = true;
                 } catch (FileAlreadyExistsException e) {
                     channel = openCreating(file, StandardOpenOption.WRITE);
                 }
+                // Also when it was there: the append that created it may have ended before it made the entry
+                // durable (a failed write, a crash), and no acknowledged byte says it did.
+                entryMayBeNew = true;
             }
         } catch (NoSuchFileException e) {
             throw new UploadBytesLostException("the file of upload " + uploadId + " is gone but its offset is "
@@ -172,7 +174,7 @@ public final class FileSystemStorage
                 channel.truncate(committedOffset);
             }
             channel.position(committedOffset);
-            return new FileAppendSink(channel, committedOffset, created);
+            return new FileAppendSink(channel, committedOffset, entryMayBeNew);
         } catch (IOException e) {
             channel.close();
             throw classify(e);
@@ -409,11 +411,11 @@ public final class FileSystemStorage
         private long spaceCheckedAt = -1;
         private volatile boolean directoryEntryDurable;
 
-        FileAppendSink(FileChannel channel, long committedOffset, boolean created) {
+        FileAppendSink(FileChannel channel, long committedOffset, boolean entryMayBeNew) {
             this.channel = channel;
             this.written = committedOffset;
             this.reported = committedOffset;
-            this.directoryEntryDurable = !created;
+            this.directoryEntryDurable = !entryMayBeNew;
         }
 
         @Override
@@ -482,7 +484,7 @@ public final class FileSystemStorage
             }
         }
 
-        /** A file created by this append is only found after a crash once its directory entry is durable too. */
+        /** A file this append created (or found at offset 0) is only found after a crash once its entry is durable too. */
         private void makeEntryDurable() throws IOException {
             if (!directoryEntryDurable) {
                 syncNewEntry();

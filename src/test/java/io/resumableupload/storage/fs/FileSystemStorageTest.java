@@ -147,7 +147,17 @@ class FileSystemStorageTest {
             sink.write(new ByteBuffer[] { ByteBuffer.wrap(bytes(10, 8)) });
             sink.sync();
         }
-        assertEquals(1, nfs.directorySyncs(), "the file existed: no directory fsync");
+        assertEquals(1, nfs.directorySyncs(), "the file existed with acknowledged bytes: no directory fsync");
+        // A file at offset 0 that exists (its creating append ended before its sync) is treated as new.
+        String cut = id();
+        try (AppendSink first = nfs.openAppend(cut, 0, null)) {
+            first.write(new ByteBuffer[] { ByteBuffer.wrap(bytes(10, 11)) });
+        }
+        try (AppendSink second = nfs.openAppend(cut, 0, null)) {
+            second.write(new ByteBuffer[] { ByteBuffer.wrap(bytes(10, 12)) });
+            second.sync();
+        }
+        assertEquals(2, nfs.directorySyncs(), "a file found at offset 0 may be new");
         FileSystemStorage always = new FileSystemStorage(directory, true, 0, freeSpace::get, null);
         stored(always, bytes(10, 9));
         always.concatenate(id(), List.of(id));
