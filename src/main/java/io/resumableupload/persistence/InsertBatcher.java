@@ -1,8 +1,6 @@
 package io.resumableupload.persistence;
 
 import java.sql.SQLException;
-import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -14,8 +12,7 @@ import java.util.List;
  * failure (the database out of reach) is every caller's, and that of every caller queued meanwhile.
  *
  * <p>
- * One batch runs at a time, on the thread of the caller at the head of the queue (the others wait on their own
- * monitor); when it ends, the next head is woken to run the next batch, so no caller runs more than its own batch.
+ * The queue and its turns: {@link GroupQueue}.
  */
 final class InsertBatcher {
 
@@ -33,9 +30,7 @@ final class InsertBatcher {
     }
 
     private final Statements statements;
-    private final ArrayDeque<Waiting> queue = new ArrayDeque<>();
-    /** A batch is running (or about to): whoever joins the queue waits to be woken. */
-    private boolean running;
+    private final GroupQueue<Waiting> queue = new GroupQueue<>(MAX_BATCH);
 
     InsertBatcher(Statements statements) {
         this.statements = statements;
@@ -44,33 +39,7 @@ final class InsertBatcher {
     /** Inserts {@code upload}'s row; returns once it is committed. */
     void insert(UploadRecord upload) {
         Waiting me = new Waiting(upload);
-        boolean first;
-        synchronized (this) {
-            queue.addLast(me);
-            first = !running;
-            running = true;
-        }
-        if (first || me.awaitTurn()) {
-            // The head of the queue (every caller before it was in an earlier batch): run the next batch.
-            List<Waiting> batch = new ArrayList<>();
-            synchronized (this) {
-                while (!queue.isEmpty() && batch.size() < MAX_BATCH) {
-                    batch.add(queue.pollFirst());
-                }
-            }
-            try {
-                run(batch);
-            } finally {
-                Waiting next;
-                synchronized (this) {
-                    next = queue.peekFirst();
-                    running = next != null;
-                }
-                if (next != null) {
-                    next.wake();
-                }
-            }
-        }
+        queue.join(me, this::run);
         me.throwIfFailed();
     }
 
@@ -117,16 +86,11 @@ final class InsertBatcher {
      * timeout, and the last of many queued callers would wait that many times over.
      */
     private void failQueued(RuntimeException failure) {
-        List<Waiting> queued;
-        synchronized (this) {
-            queued = new ArrayList<>(queue);
-            queue.clear();
-        }
-        queued.forEach(waiting -> waiting.done(failure));
+        queue.endQueued(waiting -> waiting.done(failure));
     }
 
     /** SQLState class 22 (data exception) or 23 (integrity constraint violation): a row's fault, not the database's. */
-    private static boolean refusedForItsData(Throwable failure) {
+    static boolean refusedForItsData(Throwable failure) {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             if (t instanceof SQLException sql && sql.getSQLState() != null
                     && (sql.getSQLState().startsWith("22") || sql.getSQLState().startsWith("23"))) {
@@ -136,10 +100,9 @@ final class InsertBatcher {
         return false;
     }
 
-    /** A caller's row, and how its insert ended. */
+    /** A caller's row, and how its insert ended (written by the batch's thread before the queue lets the caller go). */
     private static final class Waiting {
         private final UploadRecord upload;
-        private boolean woken;
         private boolean done;
         private RuntimeException failure;
 
@@ -151,32 +114,9 @@ final class InsertBatcher {
             return upload;
         }
 
-        /** Waits until the row is inserted (false) or this caller is to run the next batch (true). */
-        synchronized boolean awaitTurn() {
-            boolean interrupted = false;
-            // The row may already be in a batch that is running: waiting out an interrupt is the only safe answer.
-            while (!woken && !done) {
-                try {
-                    wait();
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-            return !done;
-        }
-
-        synchronized void wake() {
-            woken = true;
-            notifyAll();
-        }
-
         synchronized void done(RuntimeException failure) {
             this.done = true;
             this.failure = failure;
-            notifyAll();
         }
 
         synchronized void doneUnlessDone(RuntimeException failure) {
