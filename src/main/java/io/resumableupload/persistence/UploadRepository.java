@@ -37,7 +37,7 @@ import io.quarkus.narayana.jta.QuarkusTransaction;
 @ApplicationScoped
 public class UploadRepository implements PanacheRepositoryBase<UploadEntity, String> {
 
-    private static final String COLUMNS = "id, upload_length, upload_offset, metadata_raw, concat_type, concat_raw, "
+    static final String COLUMNS = "id, upload_length, upload_offset, metadata_raw, concat_type, concat_raw, "
             + "concat_parts, created_at, expires_at, finished_at, expired_at, lost_at, owner";
 
     private final AgroalDataSource dataSource;
@@ -56,6 +56,9 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
 
     /** The small-append lock and read, in one round trip ({@link #tryLockRow}). */
     private final String lockAndRead;
+
+    /** Group commit of small appends whose bodies are in hand ({@link #tryLockRow}). */
+    private final RowLockGroups lockGroups;
 
     /** Group commit of new rows. */
     private final InsertBatcher inserts = new InsertBatcher(new InsertBatcher.Statements() {
@@ -80,8 +83,10 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         boolean readCommitted = dataSource.getConfiguration().connectionPoolConfiguration()
                 .connectionFactoryConfiguration().jdbcTransactionIsolation()
                 .level() == Connection.TRANSACTION_READ_COMMITTED;
-        this.lockAndRead = (readCommitted ? "" : "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ")
-                + "SELECT pg_try_advisory_xact_lock(?); SELECT " + COLUMNS + " FROM upload WHERE id = ?";
+        String isolation = readCommitted ? "" : "SET TRANSACTION ISOLATION LEVEL READ COMMITTED; ";
+        this.lockAndRead = isolation + "SELECT pg_try_advisory_xact_lock(?); SELECT " + COLUMNS
+                + " FROM upload WHERE id = ?";
+        this.lockGroups = new RowLockGroups(dataSource, transactionLocks, isolation, RowLockGroups.STRAGGLER_WAIT);
     }
 
     public void insert(UploadRecord upload) {
@@ -256,6 +261,11 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         update.setLong(6, expectedOffset);
     }
 
+    /** Transactions small appends in hand shared so far ({@link RowLockGroups}). */
+    public long lockGroupsFormed() {
+        return lockGroups.groups();
+    }
+
     /**
      * The upload's row, read under the upload's advisory lock taken as a transaction-level lock
      * ({@code pg_try_advisory_xact_lock(lockKey)}) on a pooled connection: for an append whose body is small. The lock
@@ -266,12 +276,17 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
      * sent in one round trip.
      *
      * @param bodyInHand the whole body has arrived, so the connection is held only while it is written, fsynced and
-     *        committed. Otherwise the client may stall with the lock held (until the idle timeout), and only a quarter
-     *        of the pool is held that way at once. Either way at most half the pool is held by such rows.
+     *        committed; such appends share their transaction with the others of the moment ({@link RowLockGroups}:
+     *        one connection, two round trips and one commit per group). Otherwise the client may stall with the lock
+     *        held (until the idle timeout), and only a quarter of the pool is held that way at once. Either way at
+     *        most half the pool is held by such rows.
      * @return empty when the lock is held elsewhere, there is no such row, or the rows held reach those bounds (the
      *         caller takes the usual path then)
      */
     public Optional<LockedUploadRow> tryLockRow(String id, long lockKey, boolean bodyInHand) {
+        if (bodyInHand) {
+            return lockGroups.tryLock(id, lockKey);
+        }
         // A body in hand holds the connection only for its write, fsync and commit, never for a client.
         boolean arriving = !bodyInHand;
         if (!transactionLocks.tryAcquire()) {
@@ -312,7 +327,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             if (!locked || record == null) {
                 return Optional.empty();
             }
-            LockedUploadRow held = new LockedUploadRow(connection, record, arriving);
+            LockedUploadRow held = new SingleLockedRow(connection, record, arriving);
             handedOver = true;
             return Optional.of(held);
         } catch (SQLException e) {
@@ -336,7 +351,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
     }
 
     /** Rolls back what is open (which frees a transaction-level lock) and gives the connection back to the pool. */
-    private static void endQuietly(Connection connection) {
+    static void endQuietly(Connection connection) {
         try {
             connection.rollback();
         } catch (SQLException ignored) {
@@ -354,11 +369,8 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         }
     }
 
-    /**
-     * An upload's row held under its transaction-level advisory lock ({@link #tryLockRow}); one user at a time. The
-     * lock lasts until {@link #compareAndSetOffsetAndCommit} commits or {@link #close} rolls back.
-     */
-    public final class LockedUploadRow implements AutoCloseable {
+    /** A row of {@link #tryLockRow} with a transaction of its own. */
+    private final class SingleLockedRow implements LockedUploadRow {
         private final Connection connection;
         private final UploadRecord record;
         /** Whether its body was still arriving: it holds one of {@link #arrivingTransactionLocks} too. */
@@ -366,26 +378,23 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         private boolean open = true;
         private boolean closed;
 
-        private LockedUploadRow(Connection connection, UploadRecord record, boolean arriving) {
+        private SingleLockedRow(Connection connection, UploadRecord record, boolean arriving) {
             this.connection = connection;
             this.record = record;
             this.arriving = arriving;
         }
 
-        /** The row as read under the lock. */
+        @Override
         public UploadRecord record() {
             return record;
         }
 
-        /** Whether the transaction, and so the lock, is still open (false once committed or closed). */
+        @Override
         public synchronized boolean isOpen() {
             return open;
         }
 
-        /**
-         * Whether the database still holds the lock: a round trip on the connection (a connection that broke took
-         * its transaction, and the lock, with it).
-         */
+        @Override
         public synchronized boolean confirmOpen() {
             try {
                 return open && connection.isValid(5);
@@ -394,10 +403,8 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             }
         }
 
-        /**
-         * The offset compare-and-set ({@link UploadRepository#compareAndSetOffset}), then the commit, which frees the
-         * lock: one round trip when there is no event to write. After it the lock is gone, whatever the answer.
-         */
+        /** One round trip when there is no event to write. */
+        @Override
         public synchronized boolean compareAndSetOffsetAndCommit(long expectedOffset, long newOffset,
                 Long declaredLength, Instant expiresAt, Instant finishedAt, OutboxEvent event) {
             if (!open) {
@@ -649,7 +656,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         });
     }
 
-    private static void insertEvents(Connection connection, List<OutboxEvent> events) throws SQLException {
+    static void insertEvents(Connection connection, List<OutboxEvent> events) throws SQLException {
         try (PreparedStatement insert = connection.prepareStatement("INSERT INTO hook_outbox "
                 + "(event_id, upload_id, hook_type, payload) VALUES (?, ?, ?, ?)")) {
             for (OutboxEvent event : events) {
@@ -675,7 +682,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         }
     }
 
-    private static UploadRecord toRecord(ResultSet row) throws SQLException {
+    static UploadRecord toRecord(ResultSet row) throws SQLException {
         String metadataRaw = row.getString("metadata_raw");
         Array parts = row.getArray("concat_parts");
         long lengthValue = row.getLong("upload_length");

@@ -4,8 +4,8 @@ import java.time.Duration;
 import java.time.Instant;
 
 import io.resumableupload.lock.UploadLock;
+import io.resumableupload.persistence.LockedUploadRow;
 import io.resumableupload.persistence.OutboxEvent;
-import io.resumableupload.persistence.UploadRepository.LockedUploadRow;
 
 /**
  * An upload's lock held as a transaction-level advisory lock ({@code UploadRepository.tryLockRow}) plus the

@@ -5,10 +5,12 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 import jakarta.inject.Singleton;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -34,6 +36,7 @@ public class UploadMetrics {
     private final Timer patchDuration;
     private final Timer lockAcquire;
     private final AtomicInteger inProgress = new AtomicInteger();
+    private volatile LongSupplier lockGroupsFormed;
     // Tagged counters are looked up once per tag combination, not built per request.
     private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
@@ -148,6 +151,19 @@ public class UploadMetrics {
 
     void appendReadAhead() {
         appendsReadAhead.increment();
+    }
+
+    /**
+     * Counts the transactions that small appends whose bodies were in hand shared (group commit): the appends of
+     * {@code tus.appends.transaction.lock} divided by these is the mean group.
+     */
+    void countLockGroups(LongSupplier formed) {
+        // Held here: a function counter keeps only a weak reference to what it reads.
+        lockGroupsFormed = formed;
+        FunctionCounter.builder("tus.appends.lock.groups", formed, LongSupplier::getAsLong)
+                .description("Transactions shared by small appends whose bodies were in hand, each holding their "
+                        + "locks, and committing their offsets in one statement")
+                .register(registry);
     }
 
     void appendTransactionLock() {

@@ -45,10 +45,10 @@ import io.resumableupload.lock.UploadLock;
 import io.resumableupload.lock.UploadLocks;
 import io.resumableupload.lock.postgres.PostgresUploadLocks;
 import io.resumableupload.persistence.ConcatType;
+import io.resumableupload.persistence.LockedUploadRow;
 import io.resumableupload.persistence.OutboxEvent;
 import io.resumableupload.persistence.UploadRecord;
 import io.resumableupload.persistence.UploadRepository;
-import io.resumableupload.persistence.UploadRepository.LockedUploadRow;
 import io.resumableupload.protocol.DownloadHeaders;
 import io.resumableupload.protocol.TusError;
 import io.resumableupload.protocol.TusException;
@@ -102,6 +102,9 @@ public class UploadService {
         this.clock = clock;
         this.extensions = computeExtensions(config, storage);
         this.smallAppendMaxSize = config.lock().postgres().transactionAppendMaxSize().asLongValue();
+        if (locks instanceof PostgresUploadLocks) {
+            metrics.countLockGroups(repository::lockGroupsFormed);
+        }
     }
 
     private static List<TusExtension> computeExtensions(TusConfig config, UploadStorage storage) {
