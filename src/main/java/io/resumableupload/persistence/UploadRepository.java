@@ -266,6 +266,11 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         return lockGroups.groups();
     }
 
+    /** Small appends that took their lock in one of those groups. */
+    public long lockGroupMembers() {
+        return lockGroups.members();
+    }
+
     /**
      * The upload's row, read under the upload's advisory lock taken as a transaction-level lock
      * ({@code pg_try_advisory_xact_lock(lockKey)}) on a pooled connection: for an append whose body is small. The lock

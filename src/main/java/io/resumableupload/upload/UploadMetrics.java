@@ -2,6 +2,7 @@ package io.resumableupload.upload;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +37,7 @@ public class UploadMetrics {
     private final Timer patchDuration;
     private final Timer lockAcquire;
     private final AtomicInteger inProgress = new AtomicInteger();
-    private volatile LongSupplier lockGroupsFormed;
+    private volatile List<LongSupplier> lockGroupCounts;
     // Tagged counters are looked up once per tag combination, not built per request.
     private final Map<String, Counter> requestCounters = new ConcurrentHashMap<>();
     private final Map<String, Counter> errorCounters = new ConcurrentHashMap<>();
@@ -154,15 +155,18 @@ public class UploadMetrics {
     }
 
     /**
-     * Counts the transactions that small appends whose bodies were in hand shared (group commit): the appends of
-     * {@code tus.appends.transaction.lock} divided by these is the mean group.
+     * Counts the transactions that small appends whose bodies were in hand shared (group commit), and the appends in
+     * them: the second divided by the first is the mean group.
      */
-    void countLockGroups(LongSupplier formed) {
+    void countLockGroups(LongSupplier groupsFormed, LongSupplier appendsGrouped) {
         // Held here: a function counter keeps only a weak reference to what it reads.
-        lockGroupsFormed = formed;
-        FunctionCounter.builder("tus.appends.lock.groups", formed, LongSupplier::getAsLong)
-                .description("Transactions shared by small appends whose bodies were in hand, each holding their "
-                        + "locks, and committing their offsets in one statement")
+        lockGroupCounts = List.of(groupsFormed, appendsGrouped);
+        FunctionCounter.builder("tus.appends.lock.groups", groupsFormed, LongSupplier::getAsLong)
+                .description("Transactions shared by small appends whose bodies were in hand: one round trip took "
+                        + "their locks and read their uploads, one statement and one commit moved their offsets")
+                .register(registry);
+        FunctionCounter.builder("tus.appends.lock.grouped", appendsGrouped, LongSupplier::getAsLong)
+                .description("Small appends that took their lock in such a shared transaction")
                 .register(registry);
     }
 

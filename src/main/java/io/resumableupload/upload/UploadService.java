@@ -103,7 +103,7 @@ public class UploadService {
         this.extensions = computeExtensions(config, storage);
         this.smallAppendMaxSize = config.lock().postgres().transactionAppendMaxSize().asLongValue();
         if (locks instanceof PostgresUploadLocks) {
-            metrics.countLockGroups(repository::lockGroupsFormed);
+            metrics.countLockGroups(repository::lockGroupsFormed, repository::lockGroupMembers);
         }
     }
 

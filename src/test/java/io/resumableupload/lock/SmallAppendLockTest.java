@@ -19,6 +19,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import jakarta.inject.Inject;
@@ -216,6 +219,55 @@ class SmallAppendLockTest {
         }
     }
 
+    @Test
+    void small_patches_in_hand_at_once_share_transactions_and_every_byte_lands_in_its_own_upload() throws Exception {
+        int uploads = 24;
+        int chunks = 4;
+        List<String> paths = new ArrayList<>();
+        List<byte[]> contents = new ArrayList<>();
+        for (int u = 0; u < uploads; u++) {
+            contents.add(Tus.randomBytes(SIZE * chunks, 100 + u));
+            paths.add(Tus.create(SIZE * chunks));
+        }
+        // Read once a request has made the service (and its meters).
+        double groupsBefore = lockGroups();
+        double membersBefore = lockGroupMembers();
+        ExecutorService clients = Executors.newFixedThreadPool(uploads);
+        try {
+            List<Future<?>> done = new ArrayList<>();
+            for (int u = 0; u < uploads; u++) {
+                String path = paths.get(u);
+                byte[] data = contents.get(u);
+                done.add(clients.submit(() -> {
+                    for (int c = 0; c < chunks; c++) {
+                        try (RawHttp http = RawHttp.connect(root.getPort())) {
+                            http.patchHead(path, (long) c * SIZE, "Content-Length: " + SIZE + "\r\n")
+                                    .send(Arrays.copyOfRange(data, c * SIZE, (c + 1) * SIZE));
+                            RawHttp.Response response = http.readResponse(Duration.ofSeconds(20));
+                            assertNotNull(response, "no answer to a PATCH of " + path);
+                            assertEquals(204, response.status(), response.head());
+                            assertEquals(String.valueOf((c + 1) * SIZE), response.header("Upload-Offset"));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> future : done) {
+                future.get(60, TimeUnit.SECONDS);
+            }
+        } finally {
+            clients.shutdownNow();
+        }
+        for (int u = 0; u < uploads; u++) {
+            assertArrayEquals(contents.get(u), Tus.download(paths.get(u)), "upload " + u);
+            assertEquals(SIZE * chunks, storedOffset(Tus.idOf(paths.get(u))));
+        }
+        double groups = lockGroups() - groupsBefore;
+        double members = lockGroupMembers() - membersBefore;
+        assertTrue(members >= uploads * chunks / 4.0, "only " + members + " of the PATCHes were in a group");
+        assertTrue(groups >= 1 && groups < members, groups + " groups for " + members + " PATCHes: none was shared");
+    }
+
     /** Starts {@code count} small PATCHes that send 100 of their {@link #SIZE} bytes and stall, each on a new upload. */
     private void stallSmallPatches(int count, List<RawHttp> stalled, List<String> paths) throws Exception {
         for (int i = 0; i < count; i++) {
@@ -244,6 +296,14 @@ class SmallAppendLockTest {
         for (RawHttp http : connections) {
             http.close();
         }
+    }
+
+    private double lockGroups() {
+        return registry.get("tus.appends.lock.groups").functionCounter().count();
+    }
+
+    private double lockGroupMembers() {
+        return registry.get("tus.appends.lock.grouped").functionCounter().count();
     }
 
     private double transactionLocks() {
