@@ -16,6 +16,12 @@ public interface LockedUploadRow extends AutoCloseable {
     boolean isOpen();
 
     /**
+     * Whether the lock ended before this holder committed or closed (its group's connection failed): its holder must
+     * stop writing.
+     */
+    boolean isLost();
+
+    /**
      * Whether the database still holds the lock: a round trip on the connection (a connection that broke took its
      * transaction, and the lock, with it).
      */

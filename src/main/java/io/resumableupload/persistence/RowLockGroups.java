@@ -4,6 +4,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -52,6 +53,12 @@ final class RowLockGroups {
 
     /** How long a group being formed waits for a connection permit before its appends take the usual path. */
     static final Duration PERMIT_WAIT = Duration.ofSeconds(2);
+
+    /**
+     * Bounds each round trip of a group (PostgreSQL cancels it after that): every append asking for a lock meanwhile
+     * waits for the group being formed, so one statement that hangs must not hold them all for longer.
+     */
+    static final int STATEMENT_TIMEOUT_SECONDS = 30;
 
     /** How long members that committed wait for the others before they commit without them. */
     static final Duration STRAGGLER_WAIT = Duration.ofSeconds(30);
@@ -128,6 +135,8 @@ final class RowLockGroups {
         try {
             if (!acquirePermit()) {
                 joining.forEach(j -> j.done(Optional.empty(), null));
+                // Those queued meanwhile would each wait out the bound again: they take the usual path at once.
+                queue.endQueued(j -> j.done(Optional.empty(), null));
                 return;
             }
             Connection connection = null;
@@ -135,13 +144,29 @@ final class RowLockGroups {
             try {
                 connection = dataSource.getConnection();
                 connection.setAutoCommit(false);
+                // Never expected (the in-process lock lets one request per upload ask), but two members of one id
+                // would both be told their offset moved by an UPDATE that applied one of them: the second goes the
+                // usual way.
+                Set<String> ids = new HashSet<>();
+                List<Joining> asking = new ArrayList<>();
+                for (Joining j : joining) {
+                    if (ids.add(j.id)) {
+                        asking.add(j);
+                    } else {
+                        j.done(Optional.empty(), null);
+                    }
+                }
                 Map<String, UploadRecord> rows = new HashMap<>();
+                Map<String, RuntimeException> unreadable = new HashMap<>();
                 List<Boolean> locked = new ArrayList<>();
-                lockAndRead(connection, joining, locked, rows);
+                lockAndRead(connection, asking, locked, rows, unreadable);
+                Group group = new Group(connection);
                 List<Joining> in = new ArrayList<>();
-                for (int i = 0; i < joining.size(); i++) {
-                    Joining j = joining.get(i);
-                    if (i < locked.size() && locked.get(i) && rows.containsKey(j.id)) {
+                for (int i = 0; i < asking.size(); i++) {
+                    Joining j = asking.get(i);
+                    if (unreadable.containsKey(j.id)) {
+                        j.done(null, unreadable.get(j.id));
+                    } else if (i < locked.size() && locked.get(i) && rows.containsKey(j.id)) {
                         in.add(j);
                     } else {
                         j.done(Optional.empty(), null);
@@ -150,14 +175,19 @@ final class RowLockGroups {
                 if (in.isEmpty()) {
                     return;
                 }
-                Group group = new Group(connection, in.size());
+                List<Group.Member> made = new ArrayList<>();
+                for (Joining j : in) {
+                    made.add(group.join(rows.get(j.id), j.lockKey));
+                }
                 handedOver = true;
                 groups.incrementAndGet();
                 members.addAndGet(in.size());
-                in.forEach(j -> j.done(Optional.of(group.new Member(rows.get(j.id))), null));
+                for (int i = 0; i < in.size(); i++) {
+                    in.get(i).done(Optional.of(made.get(i)), null);
+                }
             } catch (SQLException e) {
                 DatabaseException failure = new DatabaseException(e);
-                joining.forEach(j -> j.done(null, failure));
+                joining.forEach(j -> j.doneUnlessDone(failure));
                 // The database is out of reach: those queued meanwhile would only wait for it again.
                 queue.endQueued(j -> j.done(null, failure));
             } finally {
@@ -189,11 +219,13 @@ final class RowLockGroups {
         }
     }
 
+    /** A row that cannot be read (never expected: a bad column) fails its own append only, in {@code unreadable}. */
     private void lockAndRead(Connection connection, List<Joining> joining, List<Boolean> locked,
-            Map<String, UploadRecord> rows) throws SQLException {
+            Map<String, UploadRecord> rows, Map<String, RuntimeException> unreadable) throws SQLException {
         Long[] keys = joining.stream().map(j -> j.lockKey).toArray(Long[]::new);
         String[] ids = joining.stream().map(j -> j.id).toArray(String[]::new);
         try (PreparedStatement statement = connection.prepareStatement(isolation + LOCK_AND_READ)) {
+            statement.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
             statement.setArray(1, connection.createArrayOf("int8", keys));
             statement.setArray(2, connection.createArrayOf("text", ids));
             int resultSets = 0;
@@ -211,8 +243,12 @@ final class RowLockGroups {
                         if (resultSet == 1) {
                             locked.add(result.getBoolean(1));
                         } else if (resultSet == 2) {
-                            UploadRecord record = UploadRepository.toRecord(result);
-                            rows.put(record.id(), record);
+                            try {
+                                UploadRecord record = UploadRepository.toRecord(result);
+                                rows.put(record.id(), record);
+                            } catch (RuntimeException e) {
+                                unreadable.put(result.getString("id"), e);
+                            }
                         }
                     }
                 }
@@ -263,25 +299,46 @@ final class RowLockGroups {
     }
 
     /**
-     * A transaction shared by members: open until every member committed or left (or the stragglers' wait ran out).
-     * Its monitor orders everything done on its connection.
+     * A transaction shared by members, open until every member asked for the commit or left. Its monitor orders
+     * everything done on its connection. A member that has done neither {@link #stragglerWait} after another asked
+     * (a stalled disk) is a straggler: the others commit without it, but its lock must not end with their commit, so
+     * the group takes it again as a session-level lock on the same connection first (granted at once: the session
+     * holds it) and keeps the connection until each straggler has committed alone or left.
      */
     private final class Group {
         private final Connection connection;
+        private final List<Member> members = new ArrayList<>();
         /** Members that have neither asked for the commit nor left. */
         private int outstanding;
         private final List<Change> changes = new ArrayList<>();
-        private boolean ended;
-        /** The ids whose offset the commit moved, once committed. */
-        private Set<String> changed;
+        /** The shared commit ran (or failed): every member that asked has its answer. */
+        private boolean committed;
+        /** The ids whose offset the shared commit moved. */
+        private Set<String> changed = Set.of();
         private SQLException failure;
+        /** Stragglers hold session-level locks on the connection. */
+        private boolean lingering;
+        /** The connection went back to the pool (and the permit with it): no member holds a lock any longer. */
+        private boolean released;
 
-        Group(Connection connection, int members) {
+        Group(Connection connection) {
             this.connection = connection;
-            this.outstanding = members;
         }
 
-        synchronized boolean commit(Change change) {
+        Member join(UploadRecord record, long lockKey) {
+            Member member = new Member(record, lockKey);
+            synchronized (this) {
+                members.add(member);
+                outstanding++;
+            }
+            return member;
+        }
+
+        /** Called holding the monitor, by a member that has just left {@code in}. */
+        private boolean commit(Member member, Change change) {
+            if (committed) {
+                return commitAlone(member, change);
+            }
             changes.add(change);
             outstanding--;
             if (outstanding == 0) {
@@ -292,26 +349,24 @@ final class RowLockGroups {
             if (failure != null) {
                 throw new DatabaseException(failure);
             }
-            if (changed == null) {
-                throw new IllegalStateException("the lock of upload " + change.id() + " ended before its commit");
-            }
             return changed.contains(change.id());
         }
 
-        synchronized void leave() {
+        /** Called holding the monitor, by a member that has just left {@code in} without a commit. */
+        private void leave(Member member) {
+            if (committed) {
+                unlockStraggler(member);
+                return;
+            }
             outstanding--;
-            if (outstanding == 0 && !ended) {
+            if (outstanding == 0) {
                 end();
             }
         }
 
-        synchronized boolean isEnded() {
-            return ended;
-        }
-
-        synchronized boolean connectionValid() {
+        private boolean connectionValid() {
             try {
-                return !ended && connection.isValid(5);
+                return !released && connection.isValid(5);
             } catch (SQLException e) {
                 return false;
             }
@@ -320,7 +375,7 @@ final class RowLockGroups {
         private void awaitEnd() {
             long deadline = System.nanoTime() + stragglerWait.toNanos();
             boolean interrupted = false;
-            while (!ended) {
+            while (!committed) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     LOG.warnf("%d of a lock group's members did not commit within %d ms; committing without them",
@@ -340,20 +395,99 @@ final class RowLockGroups {
             }
         }
 
-        /** Commits the changes asked for (rolls back if none), gives the connection back, and wakes the members. */
+        /**
+         * Commits the changes asked for (rolls back if none), first keeping the stragglers' locks if there are any;
+         * gives the connection back unless they hold some; wakes the members.
+         */
         private void end() {
+            List<Member> stragglers = members.stream().filter(member -> member.in).toList();
             try {
+                if (!stragglers.isEmpty()) {
+                    keepLocks(stragglers);
+                    lingering = true;
+                }
                 if (!changes.isEmpty()) {
                     changed = compareAndSetAllAndCommit();
+                } else {
+                    connection.rollback();
                 }
             } catch (SQLException e) {
                 failure = e;
             } finally {
-                ended = true;
-                UploadRepository.endQuietly(connection);
-                permits.release();
+                committed = true;
+                if (stragglers.isEmpty() || failure != null) {
+                    release();
+                }
                 notifyAll();
             }
+        }
+
+        private void keepLocks(List<Member> stragglers) throws SQLException {
+            Long[] keys = stragglers.stream().map(member -> member.lockKey).toArray(Long[]::new);
+            try (PreparedStatement lock = connection
+                    .prepareStatement("SELECT pg_advisory_lock(lock_key) FROM unnest(CAST(? AS BIGINT[])) AS kept(lock_key)")) {
+                lock.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
+                lock.setArray(1, connection.createArrayOf("int8", keys));
+                lock.execute();
+            }
+        }
+
+        /** A straggler's commit after the others': its own transaction on the connection, then its lock goes. */
+        private boolean commitAlone(Member member, Change change) {
+            try {
+                boolean moved;
+                try (PreparedStatement update = connection.prepareStatement(UploadRepository.COMPARE_AND_SET_OFFSET)) {
+                    update.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
+                    UploadRepository.setCompareAndSet(update, change.id(), change.expectedOffset(), change.newOffset(),
+                            change.declaredLength(), change.expiresAt(), change.finishedAt());
+                    moved = update.executeUpdate() == 1;
+                }
+                if (moved && change.event() != null) {
+                    UploadRepository.insertEvents(connection, List.of(change.event()));
+                }
+                connection.commit();
+                return moved;
+            } catch (SQLException e) {
+                try {
+                    connection.rollback();
+                } catch (SQLException ignored) {
+                    // a broken connection: the unlock below fails too, and the group gives the connection back
+                }
+                throw new DatabaseException(e);
+            } finally {
+                unlockStraggler(member);
+            }
+        }
+
+        private void unlockStraggler(Member member) {
+            try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                unlock.setLong(1, member.lockKey);
+                unlock.execute();
+            } catch (SQLException e) {
+                // A broken connection took the lock with it.
+                LOG.debugf("unlocking a straggler's lock failed: %s", e.getMessage());
+            }
+            outstanding--;
+            if (outstanding == 0) {
+                release();
+            }
+        }
+
+        /** Gives the connection back (without any session-level lock) and the permit. */
+        private void release() {
+            if (released) {
+                return;
+            }
+            released = true;
+            if (lingering) {
+                try (Statement unlock = connection.createStatement()) {
+                    unlock.execute("SELECT pg_advisory_unlock_all()");
+                } catch (SQLException ignored) {
+                    // a broken connection: PostgreSQL ended its session, and its locks
+                }
+            }
+            UploadRepository.endQuietly(connection);
+            permits.release();
         }
 
         private Set<String> compareAndSetAllAndCommit() throws SQLException {
@@ -379,6 +513,7 @@ final class RowLockGroups {
             Set<String> moved = new HashSet<>();
             try (PreparedStatement update = connection
                     .prepareStatement(anyEvent ? COMPARE_AND_SET_ALL : COMPARE_AND_SET_ALL + "; COMMIT")) {
+                update.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
                 update.setArray(1, connection.createArrayOf("text", ids));
                 update.setArray(2, connection.createArrayOf("int8", expected));
                 update.setArray(3, connection.createArrayOf("int8", next));
@@ -413,11 +548,13 @@ final class RowLockGroups {
         /** A member's row under the group's lock. */
         final class Member implements LockedUploadRow {
             private final UploadRecord record;
+            private final long lockKey;
             /** Neither committed nor left. */
             private boolean in = true;
 
-            Member(UploadRecord record) {
+            Member(UploadRecord record, long lockKey) {
                 this.record = record;
+                this.lockKey = lockKey;
             }
 
             @Override
@@ -428,7 +565,14 @@ final class RowLockGroups {
             @Override
             public boolean isOpen() {
                 synchronized (Group.this) {
-                    return in && !ended;
+                    return in && !released;
+                }
+            }
+
+            @Override
+            public boolean isLost() {
+                synchronized (Group.this) {
+                    return in && released;
                 }
             }
 
@@ -443,11 +587,11 @@ final class RowLockGroups {
             public boolean compareAndSetOffsetAndCommit(long expectedOffset, long newOffset, Long declaredLength,
                     Instant expiresAt, Instant finishedAt, OutboxEvent event) {
                 synchronized (Group.this) {
-                    if (!in || ended) {
+                    if (!in || released) {
                         throw new IllegalStateException("the lock of upload " + record.id() + " ended with its transaction");
                     }
                     in = false;
-                    return commit(new Change(record.id(), expectedOffset, newOffset, declaredLength, expiresAt,
+                    return commit(this, new Change(record.id(), expectedOffset, newOffset, declaredLength, expiresAt,
                             finishedAt, event));
                 }
             }
@@ -459,8 +603,8 @@ final class RowLockGroups {
                         return;
                     }
                     in = false;
-                    if (!ended) {
-                        leave();
+                    if (!released) {
+                        leave(this);
                     }
                 }
             }

@@ -247,11 +247,11 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         });
     }
 
-    private static final String COMPARE_AND_SET_OFFSET = "UPDATE upload SET upload_offset = ?, "
+    static final String COMPARE_AND_SET_OFFSET = "UPDATE upload SET upload_offset = ?, "
             + "upload_length = COALESCE(upload_length, ?), expires_at = ?, finished_at = ?, updated_at = now() "
             + "WHERE id = ? AND upload_offset = ? AND expired_at IS NULL AND finished_at IS NULL";
 
-    private static void setCompareAndSet(PreparedStatement update, String id, long expectedOffset, long newOffset,
+    static void setCompareAndSet(PreparedStatement update, String id, long expectedOffset, long newOffset,
             Long declaredLength, Instant expiresAt, Instant finishedAt) throws SQLException {
         update.setLong(1, newOffset);
         setLong(update, 2, declaredLength);
@@ -397,6 +397,12 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         @Override
         public synchronized boolean isOpen() {
             return open;
+        }
+
+        /** Never: its transaction ends only by its own commit or close (a broken connection shows in confirmOpen). */
+        @Override
+        public boolean isLost() {
+            return false;
         }
 
         @Override

@@ -455,7 +455,8 @@ final class AppendOperation {
     private void writeAndCommitOnWorker(ByteBuffer[] batch) {
         try {
             write(batch);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | Error e) {
+            // An Error too: the commit's end closes the sink and lets go of the lock (others may wait for it).
             storageFailure = e;
         }
         complete(commitOnWorker());

@@ -43,6 +43,10 @@ final class TransactionUploadLock implements UploadLock, OffsetCommits {
         if (lost || !inProcess.isHeld()) {
             return false;
         }
+        if (row.isLost()) {
+            lost = true;
+            return false;
+        }
         if (row.isOpen() && System.nanoTime() - confirmedAt > heartbeatNanos) {
             if (!row.confirmOpen() && row.isOpen()) {
                 lost = true;

@@ -154,20 +154,38 @@ class RowLockGroupsTest {
     }
 
     @Test
-    void a_member_left_behind_does_not_hold_up_the_others_past_the_bound_and_moves_nothing() throws Exception {
-        RowLockGroups groups = new RowLockGroups(dataSource, new Semaphore(4), "", Duration.ofMillis(700));
-        List<UploadRecord> rows = insertRows(3);
+    void members_left_behind_keep_their_locks_while_the_others_commit_without_them() throws Exception {
+        Semaphore permits = new Semaphore(4);
+        RowLockGroups groups = new RowLockGroups(dataSource, permits, "", Duration.ofMillis(700));
+        List<UploadRecord> rows = insertRows(4);
         List<LockedUploadRow> held = lockInOneGroup(groups, rows);
         long start = System.nanoTime();
         assertTrue(held.get(1).compareAndSetOffsetAndCommit(0, 7, null, null, null, null));
         long waitedMillis = (System.nanoTime() - start) / 1_000_000;
         assertTrue(waitedMillis >= 600 && waitedMillis < 10_000, "waited " + waitedMillis + " ms");
         assertEquals(7, offsetOf(rows.get(1)));
-        assertFalse(held.get(2).isOpen(), "the straggler's lock ended with the group's commit");
-        assertThrows(IllegalStateException.class,
-                () -> held.get(2).compareAndSetOffsetAndCommit(0, 7, null, null, null, null));
-        assertEquals(0, offsetOf(rows.get(2)));
+        assertTrue(lockFree(rows.get(1)));
+        for (int i = 2; i <= 3; i++) {
+            assertTrue(held.get(i).isOpen(), "a straggler's lock ended with the others' commit");
+            assertFalse(held.get(i).isLost());
+            assertFalse(lockFree(rows.get(i)), "another session took a straggler's lock");
+            assertEquals(0, offsetOf(rows.get(i)));
+        }
+        assertEquals(3, permits.availablePermits(), "the group gave its connection back while stragglers held locks");
+
+        // One straggler commits on its own (with its event), the other leaves: then the connection goes back.
+        eventUploads.add(rows.get(2).id());
+        assertTrue(held.get(2).compareAndSetOffsetAndCommit(0, 9, null, null, null,
+                new OutboxEvent(rows.get(2).id(), "post-finish", "{}")));
+        assertEquals(9, offsetOf(rows.get(2)));
+        assertEquals(1, outboxRows(rows.get(2)));
         assertTrue(lockFree(rows.get(2)));
+        assertFalse(held.get(2).isOpen());
+        assertFalse(lockFree(rows.get(3)));
+        held.get(3).close();
+        assertTrue(lockFree(rows.get(3)));
+        assertEquals(0, offsetOf(rows.get(3)));
+        assertEquals(4, permits.availablePermits());
         held.forEach(LockedUploadRow::close);
     }
 
@@ -179,16 +197,7 @@ class RowLockGroupsTest {
         Future<Boolean> first = threads.submit(() -> held.get(1).compareAndSetOffsetAndCommit(0, 9, null, null, null,
                 null));
         Thread.sleep(200);
-        try (Connection killer = dataSource.getConnection();
-                PreparedStatement kill = killer.prepareStatement("SELECT pg_terminate_backend(pid) FROM pg_locks "
-                        + "WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
-                        + "AND ((classid::bigint << 32) | objid::bigint) = ?")) {
-            // The backend of the group's transaction: the one holding its members' locks.
-            kill.setLong(1, key(rows.get(1)));
-            try (ResultSet killed = kill.executeQuery()) {
-                assertTrue(killed.next() && killed.getBoolean(1), "no backend held the lock");
-            }
-        }
+        terminateBackendHolding(rows.get(1));
         assertThrows(DatabaseException.class,
                 () -> held.get(2).compareAndSetOffsetAndCommit(0, 9, null, null, null, null));
         ExecutionException failed = assertThrows(ExecutionException.class, () -> first.get(10, TimeUnit.SECONDS));
@@ -198,6 +207,26 @@ class RowLockGroupsTest {
             assertTrue(lockFree(row));
         }
         held.forEach(LockedUploadRow::close);
+    }
+
+    @Test
+    void a_member_whose_group_failed_without_it_learns_that_its_lock_is_lost() throws Exception {
+        Semaphore permits = new Semaphore(4);
+        RowLockGroups groups = new RowLockGroups(dataSource, permits, "", Duration.ofMillis(500));
+        List<UploadRecord> rows = insertRows(3);
+        List<LockedUploadRow> held = lockInOneGroup(groups, rows);
+        terminateBackendHolding(rows.get(1));
+        assertThrows(DatabaseException.class,
+                () -> held.get(1).compareAndSetOffsetAndCommit(0, 9, null, null, null, null));
+        assertTrue(held.get(2).isLost(), "a member still writing was not told its lock is gone");
+        assertFalse(held.get(2).isOpen());
+        assertThrows(IllegalStateException.class,
+                () -> held.get(2).compareAndSetOffsetAndCommit(0, 9, null, null, null, null));
+        held.get(2).close();
+        assertEquals(0, offsetOf(rows.get(1)));
+        assertEquals(0, offsetOf(rows.get(2)));
+        assertTrue(lockFree(rows.get(2)));
+        assertEquals(4, permits.availablePermits());
     }
 
     /** rows.get(0) alone in a first group (its read held up by a table lock), the others together in the next. */
@@ -222,6 +251,19 @@ class RowLockGroupsTest {
         // The first group's member leaves: its group ends at once.
         held.get(0).close();
         return held;
+    }
+
+    /** Ends the backend of the group's transaction: the one holding the row's lock. */
+    private void terminateBackendHolding(UploadRecord row) throws SQLException {
+        try (Connection killer = dataSource.getConnection();
+                PreparedStatement kill = killer.prepareStatement("SELECT pg_terminate_backend(pid) FROM pg_locks "
+                        + "WHERE locktype = 'advisory' AND granted AND objsubid = 1 "
+                        + "AND ((classid::bigint << 32) | objid::bigint) = ?")) {
+            kill.setLong(1, key(row));
+            try (ResultSet killed = kill.executeQuery()) {
+                assertTrue(killed.next() && killed.getBoolean(1), "no backend held the lock");
+            }
+        }
     }
 
     private List<UploadRecord> insertRows(int count) {
