@@ -52,7 +52,7 @@ class MultiReplicaIT {
     private static final Path UPLOAD_DIR = Path.of("target/multi-uploads");
 
     private SharedDatabase database;
-    private final PackagedServer[] replicas = new PackagedServer[REPLICAS];
+    final PackagedServer[] replicas = new PackagedServer[REPLICAS];
     private final int[] ports = new int[REPLICAS];
     private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     /**
@@ -82,6 +82,15 @@ class MultiReplicaIT {
     /** The size of upload number {@code n}. */
     int sizeOf(int n) {
         return 512 * 1024 + ThreadLocalRandom.current().nextInt(3 * 1024 * 1024);
+    }
+
+    /** The bytes the next PATCH of an upload sends (or declares, when it is cut), with {@code remaining} left. */
+    long patchLength(long remaining) {
+        return remaining;
+    }
+
+    /** More checks once every upload of the chaos run is complete and verified. */
+    void afterChaos() throws Exception {
     }
 
     /** Waits until {@code replica} has read {@code bytes} of a PATCH (the filesystem backend writes them to the file). */
@@ -175,6 +184,7 @@ class MultiReplicaIT {
         // No lock left behind: PostgreSQL holds no advisory lock once every upload is done (a replica lets go of
         // one when its request has answered; under load that may trail the answer a little).
         Poll.until("no advisory lock held", Duration.ofSeconds(60), () -> advisoryLocks() == 0);
+        afterChaos();
     }
 
     /**
@@ -257,12 +267,12 @@ class MultiReplicaIT {
                 int replica = next();
                 long began = System.nanoTime();
                 try {
-                    long remaining = data.length - offset;
+                    long remaining = patchLength(data.length - offset);
                     boolean cut = cutNext || random.nextInt(4) == 0;
                     cutNext = false;
                     if (cut && remaining > 1) {
                         int sent = 1 + random.nextInt((int) remaining - 1);
-                        cutPatch(replica, path, offset, sent);
+                        cutPatch(replica, path, offset, remaining, sent);
                         remember("cut PATCH to replica " + replica + " at " + offset + " after " + sent + " bytes", began);
                         cuts.incrementAndGet();
                     } else {
@@ -317,9 +327,10 @@ class MultiReplicaIT {
         }
 
         /** Sends part of the body, then resets or half-closes the connection. */
-        private void cutPatch(int replica, String path, long offset, int sent) throws IOException, InterruptedException {
+        private void cutPatch(int replica, String path, long offset, long length, int sent)
+                throws IOException, InterruptedException {
             try (RawHttp patch = RawHttp.connect(ports[replica])) {
-                patch.patchHead(path, offset, "Content-Length: " + (data.length - offset) + "\r\n");
+                patch.patchHead(path, offset, "Content-Length: " + length + "\r\n");
                 patch.send(Arrays.copyOfRange(data, (int) offset, (int) offset + sent));
                 Thread.sleep(random.nextInt(30));
                 if (random.nextBoolean()) {
