@@ -126,12 +126,8 @@ final class InsertBatcher {
         }
 
         synchronized void throwIfFailed() {
-            if (failure instanceof DatabaseException database && database.getCause() instanceof SQLException sql) {
-                // Thrown on this caller's thread with its own stack; the cause is the statement's.
-                throw new DatabaseException(sql);
-            }
             if (failure != null) {
-                throw failure;
+                throw DatabaseException.onCallersThread(failure);
             }
         }
     }

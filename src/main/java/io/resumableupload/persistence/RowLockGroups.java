@@ -282,12 +282,8 @@ final class RowLockGroups {
         }
 
         synchronized Optional<LockedUploadRow> outcome() {
-            if (failure instanceof DatabaseException database && database.getCause() instanceof SQLException sql) {
-                // Thrown on this caller's thread with its own stack; the cause is the statement's.
-                throw new DatabaseException(sql);
-            }
             if (failure != null) {
-                throw failure;
+                throw DatabaseException.onCallersThread(failure);
             }
             return row;
         }

@@ -35,6 +35,7 @@ import io.quarkus.test.junit.QuarkusTest;
 import io.quarkus.test.junit.QuarkusTestProfile;
 import io.quarkus.test.junit.TestProfile;
 import io.resumableupload.lock.postgres.PostgresUploadLocks;
+import io.resumableupload.support.AdvisoryLocks;
 import io.resumableupload.support.Poll;
 import io.resumableupload.support.RawHttp;
 import io.resumableupload.support.Tus;
@@ -77,7 +78,8 @@ class SmallAppendLockTest {
             Poll.until("the lock held by an open transaction", Duration.ofSeconds(10),
                     () -> holders(key).contains("idle in transaction"));
             try (Connection other = dataSource.getConnection()) {
-                assertFalse(trySessionLock(other, key), "another replica took the lock of an upload being written");
+                assertFalse(AdvisoryLocks.trySessionLock(other, key),
+                        "another replica took the lock of an upload being written");
             }
             http.send(Arrays.copyOfRange(data, 500, SIZE));
             RawHttp.Response response = http.readResponse(Duration.ofSeconds(10));
@@ -95,17 +97,17 @@ class SmallAppendLockTest {
         String path = Tus.create(SIZE);
         long key = PostgresUploadLocks.key(Tus.idOf(path));
         try (Connection other = dataSource.getConnection()) {
-            assertTrue(trySessionLock(other, key));
+            assertTrue(AdvisoryLocks.trySessionLock(other, key));
             try {
                 CompletableFuture<Integer> patch = CompletableFuture
                         .supplyAsync(() -> Tus.patch(path, 0, data).statusCode());
                 Thread.sleep(1000);
                 assertFalse(patch.isDone(), "the PATCH did not wait for the lock another replica holds");
                 assertEquals(0, storedOffset(Tus.idOf(path)));
-                unlock(other, key);
+                AdvisoryLocks.unlock(other, key);
                 assertEquals(204, patch.get(10, TimeUnit.SECONDS));
             } finally {
-                unlock(other, key);
+                AdvisoryLocks.unlock(other, key);
             }
         }
         assertEquals(SIZE, Tus.offset(path));
@@ -346,22 +348,5 @@ class SmallAppendLockTest {
             count += holders(PostgresUploadLocks.key(Tus.idOf(path))).contains("idle in transaction") ? 1 : 0;
         }
         return count;
-    }
-
-    private static boolean trySessionLock(Connection connection, long key) throws SQLException {
-        try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            lock.setLong(1, key);
-            try (ResultSet row = lock.executeQuery()) {
-                row.next();
-                return row.getBoolean(1);
-            }
-        }
-    }
-
-    private static void unlock(Connection connection, long key) throws SQLException {
-        try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-            unlock.setLong(1, key);
-            unlock.execute();
-        }
     }
 }

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Test;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.resumableupload.lock.postgres.PostgresUploadLocks;
+import io.resumableupload.support.AdvisoryLocks;
 
 /**
  * Group commit of small appends ({@link RowLockGroups}) against PostgreSQL, looked at from another session: appends
@@ -138,9 +139,9 @@ class RowLockGroupsTest {
         RowLockGroups groups = new RowLockGroups(dataSource, new Semaphore(4), "", Duration.ofSeconds(30));
         UploadRecord row = insertRows(1).get(0);
         try (Connection other = dataSource.getConnection()) {
-            assertTrue(trySessionLock(other, key(row)));
+            assertTrue(AdvisoryLocks.trySessionLock(other, key(row)));
             assertTrue(groups.tryLock(row.id(), key(row)).isEmpty());
-            unlock(other, key(row));
+            AdvisoryLocks.unlock(other, key(row));
         }
         assertTrue(groups.tryLock("noSuchUpload" + UUID.randomUUID(), 42).isEmpty());
         assertEquals(0, groups.groups());
@@ -301,28 +302,11 @@ class RowLockGroupsTest {
     /** Whether another session can take the upload's lock now (it lets go of it at once). */
     private boolean lockFree(UploadRecord row) throws SQLException {
         try (Connection other = dataSource.getConnection()) {
-            if (!trySessionLock(other, key(row))) {
+            if (!AdvisoryLocks.trySessionLock(other, key(row))) {
                 return false;
             }
-            unlock(other, key(row));
+            AdvisoryLocks.unlock(other, key(row));
             return true;
-        }
-    }
-
-    private static boolean trySessionLock(Connection connection, long key) throws SQLException {
-        try (PreparedStatement lock = connection.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
-            lock.setLong(1, key);
-            try (ResultSet result = lock.executeQuery()) {
-                result.next();
-                return result.getBoolean(1);
-            }
-        }
-    }
-
-    private static void unlock(Connection connection, long key) throws SQLException {
-        try (PreparedStatement unlock = connection.prepareStatement("SELECT pg_advisory_unlock(?)")) {
-            unlock.setLong(1, key);
-            unlock.execute();
         }
     }
 }
