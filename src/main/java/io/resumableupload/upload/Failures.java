@@ -59,8 +59,9 @@ public final class Failures {
             // Agroal's pool gives no SQLState when no connection frees up in time.
             return e.getMessage() != null && e.getMessage().contains("acquisition timeout");
         }
-        // 08: connection exception; 53: insufficient resources; 57P01-03: admin shutdown, crash, cannot connect now.
+        // 08: connection exception; 53: insufficient resources; 57P01-03: admin shutdown, crash, cannot connect now;
+        // 57014: a statement cancelled by its timeout (a database too slow to answer, e.g. a lock group's round trip).
         return state.startsWith("08") || state.startsWith("53") || state.equals("57P01") || state.equals("57P02")
-                || state.equals("57P03");
+                || state.equals("57P03") || state.equals("57014");
     }
 }
