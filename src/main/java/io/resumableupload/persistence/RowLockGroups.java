@@ -41,8 +41,8 @@ import org.jboss.logging.Logger;
  * <p>
  * A member waits for the others' writes, on its worker, which is why only bodies already in hand join: their write,
  * fsync and commit run on the worker that took the request, without waiting for a client. A member that has not
- * committed or left after {@link #STRAGGLER_WAIT} (never expected: a disk that stalls) is left behind: the
- * others commit, which ends its lock, and its own commit then throws as any commit after a lost lock does.
+ * committed or left {@link #STRAGGLER_WAIT} after another asked to (never expected: a disk that stalls) does not hold
+ * the others up longer, nor lose its lock: see {@link Group}.
  */
 final class RowLockGroups {
 
@@ -94,7 +94,6 @@ final class RowLockGroups {
     /** Run first in each group's transaction, or empty (READ COMMITTED is every pooled connection's level). */
     private final String isolation;
     private final Duration stragglerWait;
-    private final Duration permitWait = PERMIT_WAIT;
     private final GroupQueue<Joining> queue = new GroupQueue<>(MAX_GROUP);
     private final AtomicLong groups = new AtomicLong();
     private final AtomicLong members = new AtomicLong();
@@ -212,7 +211,7 @@ final class RowLockGroups {
      */
     private boolean acquirePermit() {
         try {
-            return permits.tryAcquire(permitWait.toNanos(), TimeUnit.NANOSECONDS);
+            return permits.tryAcquire(PERMIT_WAIT.toNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
@@ -431,18 +430,9 @@ final class RowLockGroups {
         /** A straggler's commit after the others': its own transaction on the connection, then its lock goes. */
         private boolean commitAlone(Member member, Change change) {
             try {
-                boolean moved;
-                try (PreparedStatement update = connection.prepareStatement(UploadRepository.COMPARE_AND_SET_OFFSET)) {
-                    update.setQueryTimeout(STATEMENT_TIMEOUT_SECONDS);
-                    UploadRepository.setCompareAndSet(update, change.id(), change.expectedOffset(), change.newOffset(),
-                            change.declaredLength(), change.expiresAt(), change.finishedAt());
-                    moved = update.executeUpdate() == 1;
-                }
-                if (moved && change.event() != null) {
-                    UploadRepository.insertEvents(connection, List.of(change.event()));
-                }
-                connection.commit();
-                return moved;
+                return UploadRepository.compareAndSetAndCommit(connection, change.id(), change.expectedOffset(),
+                        change.newOffset(), change.declaredLength(), change.expiresAt(), change.finishedAt(),
+                        change.event());
             } catch (SQLException e) {
                 try {
                     connection.rollback();
@@ -494,7 +484,6 @@ final class RowLockGroups {
             Long[] declared = new Long[n];
             String[] expires = new String[n];
             String[] finished = new String[n];
-            List<OutboxEvent> events = new ArrayList<>();
             for (int i = 0; i < n; i++) {
                 Change change = changes.get(i);
                 ids[i] = change.id();
@@ -528,6 +517,7 @@ final class RowLockGroups {
                 }
             }
             if (anyEvent) {
+                List<OutboxEvent> events = new ArrayList<>();
                 for (Change change : changes) {
                     if (change.event() != null && moved.contains(change.id())) {
                         events.add(change.event());

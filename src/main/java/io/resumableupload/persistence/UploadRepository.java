@@ -247,11 +247,11 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         });
     }
 
-    static final String COMPARE_AND_SET_OFFSET = "UPDATE upload SET upload_offset = ?, "
+    private static final String COMPARE_AND_SET_OFFSET = "UPDATE upload SET upload_offset = ?, "
             + "upload_length = COALESCE(upload_length, ?), expires_at = ?, finished_at = ?, updated_at = now() "
             + "WHERE id = ? AND upload_offset = ? AND expired_at IS NULL AND finished_at IS NULL";
 
-    static void setCompareAndSet(PreparedStatement update, String id, long expectedOffset, long newOffset,
+    private static void setCompareAndSet(PreparedStatement update, String id, long expectedOffset, long newOffset,
             Long declaredLength, Instant expiresAt, Instant finishedAt) throws SQLException {
         update.setLong(1, newOffset);
         setLong(update, 2, declaredLength);
@@ -292,12 +292,11 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         if (bodyInHand) {
             return lockGroups.tryLock(id, lockKey);
         }
-        // A body in hand holds the connection only for its write, fsync and commit, never for a client.
-        boolean arriving = !bodyInHand;
+        // A body still arriving may hold its connection for as long as its client stalls: a quarter of the pool at most.
         if (!transactionLocks.tryAcquire()) {
             return Optional.empty();
         }
-        if (arriving && !arrivingTransactionLocks.tryAcquire()) {
+        if (!arrivingTransactionLocks.tryAcquire()) {
             transactionLocks.release();
             return Optional.empty();
         }
@@ -332,7 +331,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             if (!locked || record == null) {
                 return Optional.empty();
             }
-            LockedUploadRow held = new SingleLockedRow(connection, record, arriving);
+            LockedUploadRow held = new SingleLockedRow(connection, record);
             handedOver = true;
             return Optional.of(held);
         } catch (SQLException e) {
@@ -343,16 +342,32 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                 if (connection != null) {
                     endQuietly(connection);
                 }
-                releasePermits(arriving);
+                releasePermits();
             }
         }
     }
 
-    private void releasePermits(boolean arriving) {
-        if (arriving) {
-            arrivingTransactionLocks.release();
-        }
+    private void releasePermits() {
+        arrivingTransactionLocks.release();
         transactionLocks.release();
+    }
+
+    /**
+     * The offset compare-and-set ({@link #compareAndSetOffset}) in the transaction open on {@code connection}, with
+     * {@code event} (or null) written if and only if the offset moved, then the commit.
+     */
+    static boolean compareAndSetAndCommit(Connection connection, String id, long expectedOffset, long newOffset,
+            Long declaredLength, Instant expiresAt, Instant finishedAt, OutboxEvent event) throws SQLException {
+        boolean changed;
+        try (PreparedStatement update = connection.prepareStatement(COMPARE_AND_SET_OFFSET)) {
+            setCompareAndSet(update, id, expectedOffset, newOffset, declaredLength, expiresAt, finishedAt);
+            changed = update.executeUpdate() == 1;
+        }
+        if (changed && event != null) {
+            insertEvents(connection, List.of(event));
+        }
+        connection.commit();
+        return changed;
     }
 
     /** Rolls back what is open (which frees a transaction-level lock) and gives the connection back to the pool. */
@@ -374,19 +389,19 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
         }
     }
 
-    /** A row of {@link #tryLockRow} with a transaction of its own. */
+    /**
+     * A row of {@link #tryLockRow} with a transaction of its own, for a body still arriving: it holds one of
+     * {@link #transactionLocks} and one of {@link #arrivingTransactionLocks}.
+     */
     private final class SingleLockedRow implements LockedUploadRow {
         private final Connection connection;
         private final UploadRecord record;
-        /** Whether its body was still arriving: it holds one of {@link #arrivingTransactionLocks} too. */
-        private final boolean arriving;
         private boolean open = true;
         private boolean closed;
 
-        private SingleLockedRow(Connection connection, UploadRecord record, boolean arriving) {
+        private SingleLockedRow(Connection connection, UploadRecord record) {
             this.connection = connection;
             this.record = record;
-            this.arriving = arriving;
         }
 
         @Override
@@ -431,17 +446,8 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
                         return update.getUpdateCount() == 1;
                     }
                 }
-                boolean changed;
-                try (PreparedStatement update = connection.prepareStatement(COMPARE_AND_SET_OFFSET)) {
-                    setCompareAndSet(update, record.id(), expectedOffset, newOffset, declaredLength, expiresAt,
-                            finishedAt);
-                    changed = update.executeUpdate() == 1;
-                }
-                if (changed) {
-                    insertEvents(connection, List.of(event));
-                }
-                connection.commit();
-                return changed;
+                return compareAndSetAndCommit(connection, record.id(), expectedOffset, newOffset, declaredLength,
+                        expiresAt, finishedAt, event);
             } catch (SQLException e) {
                 throw new DatabaseException(e);
             }
@@ -456,7 +462,7 @@ public class UploadRepository implements PanacheRepositoryBase<UploadEntity, Str
             closed = true;
             open = false;
             endQuietly(connection);
-            releasePermits(arriving);
+            releasePermits();
         }
     }
 
